@@ -1,0 +1,155 @@
+//! Command-line definitions (clap derive). `main.rs` turns them into library calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyhound",
+    version,
+    about = "Find leaked API keys, tokens, private keys and passwords in files and git repositories.",
+    after_help = "Exit codes: 0 no findings, 1 findings (see --exit-code), 2 error.\n\n\
+Examples:\n  keyhound scan .                         scan a directory tree\n  \
+keyhound scan -f sarif -o keyhound.sarif .  SARIF for code scanning\n  \
+cat app.log | keyhound scan -            scan stdin\n  \
+keyhound rules list                     the built-in rules"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (or stdin, given `-` or a pipe).
+    Scan(ScanArgs),
+    /// List the built-in rules or check a rules file.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print every built-in rule.
+    List {
+        /// `human` (a table) or `json` (the full rule data).
+        #[arg(long, short, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
+    /// Check a rules file: schema, regexes, and every example and negative example.
+    Check {
+        /// TOML files with `[[rules]]` tables, in the schema of keyhound's own `rules/`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads stdin. Default: stdin when it is a pipe or a
+    /// file, else the current directory.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout (written whole or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace secrets in every output with REDACTED, keeping the first N characters (at most
+    /// a quarter of the secret).
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
+    pub redact: Option<usize>,
+
+    /// Do not honour .gitignore, .ignore or git exclude files.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Scan hidden files and directories (the default: `.env` and `.npmrc` hold secrets).
+    #[arg(long, overrides_with = "no_hidden")]
+    pub hidden: bool,
+
+    /// Skip hidden files and directories.
+    #[arg(long)]
+    pub no_hidden: bool,
+
+    /// Skip files larger than this (bytes, or with a K/M/G suffix: 512K, 10M).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Exit code when there are findings.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub exit_code: u8,
+
+    /// Print no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// Parses `1048576`, `512K`, `10M`, `1G`, `10MiB`, `10MB` (binary multiples throughout).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = t[digits.len()..].to_ascii_lowercase();
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 1048576, 512K, 10M)"))?;
+    let mult: u64 = match unit.as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(format!("'{s}': unknown size unit '{unit}'")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10Q").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

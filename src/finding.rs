@@ -1,0 +1,209 @@
+//! Findings: a matcher hit placed in its file (line, columns, context line), with a stable
+//! fingerprint, plus redaction. Everything a reporter prints comes from here.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::matcher::{Matcher, RawMatch};
+use crate::rules::Confidence;
+
+/// Longest context line kept whole; longer lines (minified files) are cut around the secret.
+const MAX_LINE_LEN: usize = 240;
+const CONTEXT_BEFORE: usize = 80;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub path: String,
+    /// 1-based line and column (in characters) of the secret's first character.
+    pub line: usize,
+    pub column: usize,
+    /// Line and column just past the secret's last character (SARIF's exclusive end column).
+    pub end_line: usize,
+    pub end_column: usize,
+    pub secret: String,
+    /// The line holding the secret, cut around it when very long.
+    pub line_content: String,
+    pub entropy: f64,
+    pub confidence: Confidence,
+    /// Hash of rule id, path and secret: stable when lines move.
+    pub fingerprint: String,
+}
+
+/// Stable id of a finding: it survives line moves and edits elsewhere in the file, and changes
+/// when the secret moves to another file.
+pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(secret);
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Turns the matcher's hits in `data` into findings. `matches` must be sorted by position and
+/// non-overlapping, as `Matcher::scan` returns them.
+pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) -> Vec<Finding> {
+    let mut lines = LineCursor::new(data);
+    matches
+        .iter()
+        .map(|m| {
+            let rule = matcher.rule(m.rule);
+            let (line, line_start) = lines.seek(m.start);
+            let column = char_column(&data[line_start..m.start]);
+            let (end_line, end_line_start) = lines.seek(m.end);
+            let end_column = char_column(&data[end_line_start..m.end]);
+            let secret = &data[m.start..m.end];
+            Finding {
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                path: path.to_string(),
+                line,
+                column,
+                end_line,
+                end_column,
+                secret: String::from_utf8_lossy(secret).into_owned(),
+                line_content: context_line(data, line_start, m.start),
+                entropy: (m.entropy * 1000.0).round() / 1000.0,
+                confidence: rule.confidence,
+                fingerprint: fingerprint(&rule.id, path, secret),
+            }
+        })
+        .collect()
+}
+
+/// Walks forward through `data` counting lines; offsets asked for must not decrease.
+struct LineCursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        LineCursor {
+            data,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn seek(&mut self, offset: usize) -> (usize, usize) {
+        debug_assert!(offset >= self.pos);
+        for nl in memchr::memchr_iter(b'\n', &self.data[self.pos..offset]) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = offset;
+        (self.line, self.line_start)
+    }
+}
+
+/// 1-based column in characters: UTF-8 continuation bytes do not start a character.
+fn char_column(prefix: &[u8]) -> usize {
+    1 + prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+}
+
+fn context_line(data: &[u8], line_start: usize, secret_start: usize) -> String {
+    let line_end =
+        memchr::memchr(b'\n', &data[line_start..]).map_or(data.len(), |i| line_start + i);
+    let mut line = &data[line_start..line_end];
+    if line.last() == Some(&b'\r') {
+        line = &line[..line.len() - 1];
+    }
+    if line.len() <= MAX_LINE_LEN {
+        return String::from_utf8_lossy(line).into_owned();
+    }
+    let rel = secret_start - line_start;
+    let from = rel.saturating_sub(CONTEXT_BEFORE);
+    let to = (from + MAX_LINE_LEN).min(line.len());
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    out.push_str(&String::from_utf8_lossy(&line[from..to]));
+    if to < line.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The text that stands for a redacted secret: its first `keep` characters (never more than a
+/// quarter of it) and a marker.
+pub fn mask(secret: &str, keep: usize) -> String {
+    let total = secret.chars().count();
+    let keep = keep.min(total / 4);
+    let prefix: String = secret.chars().take(keep).collect();
+    format!("{prefix}REDACTED")
+}
+
+impl Finding {
+    /// Replaces the secret everywhere it appears in this finding.
+    pub fn redact(&mut self, keep: usize) {
+        let masked = mask(&self.secret, keep);
+        self.line_content = hide(&self.line_content, &self.secret, &masked);
+        self.secret = masked;
+    }
+}
+
+/// Replaces `secret` in `text`; a multi-line secret (a PEM block) is hidden line by line, since
+/// the context line holds only its first line.
+pub fn hide(text: &str, secret: &str, masked: &str) -> String {
+    let mut out = text.replace(secret, masked);
+    for part in secret.split(['\n', '\r']).map(|p| p.trim()) {
+        if part.len() >= 4 {
+            out = out.replace(part, masked);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_depends_on_rule_path_and_secret_only() {
+        let a = fingerprint("r", "a.txt", b"s3cr3t");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, fingerprint("r", "a.txt", b"s3cr3t"));
+        assert_ne!(a, fingerprint("r", "b.txt", b"s3cr3t"));
+        assert_ne!(a, fingerprint("q", "a.txt", b"s3cr3t"));
+        assert_ne!(a, fingerprint("r", "a.txt", b"s3cr3u"));
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(char_column(b""), 1);
+        assert_eq!(char_column("é=".as_bytes()), 3);
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_secret() {
+        let mut line = "a".repeat(1000);
+        line.push_str("SECRET");
+        line.push_str(&"b".repeat(1000));
+        let ctx = context_line(line.as_bytes(), 0, 1000);
+        assert!(ctx.contains("SECRET"));
+        assert!(ctx.starts_with('…') && ctx.ends_with('…'));
+        assert!(ctx.chars().count() <= MAX_LINE_LEN + 2);
+    }
+
+    #[test]
+    fn masking_never_reveals_more_than_a_quarter() {
+        assert_eq!(mask("ghp_abcdefghijklmnop", 4), "ghp_REDACTED");
+        assert_eq!(mask("abcdefgh", 100), "abREDACTED");
+        assert_eq!(mask("abcdefgh", 0), "REDACTED");
+        let hidden = hide(
+            "key: MIIBOgIBAAJBAKj34",
+            "-----BEGIN\nMIIBOgIBAAJBAKj34\n-----END",
+            "X",
+        );
+        assert_eq!(hidden, "key: X");
+    }
+}

@@ -1,0 +1,16 @@
+//! keyhound: a secret-leak scanner.
+//!
+//! The pipeline, one module per stage:
+//! sources (`source`) → content (`content`) → matcher (`matcher`: keywords → regex → entropy →
+//! validators) → findings (`finding`) → filters (`filter`) → reporters (`report`).
+//! `rules` loads the embedded rule data; `scan` runs the pipeline over a source.
+
+pub mod cli;
+pub mod content;
+pub mod filter;
+pub mod finding;
+pub mod matcher;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;

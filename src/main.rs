@@ -1,0 +1,216 @@
+//! keyhound's binary: parse arguments, run the library, map the outcome to an exit code
+//! (0 clean, 1 findings, 2 error).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use keyhound::cli::{Cli, ColorChoice, Command, ListFormat, RulesCommand, ScanArgs};
+use keyhound::matcher::Matcher;
+use keyhound::report::{self, Format, Report};
+use keyhound::rules;
+use keyhound::scan::{self, ScanOptions};
+use keyhound::source::{stdin, worktree::WalkOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { command } => run_rules(command),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("keyhound: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    let threads = args.threads.unwrap_or(0);
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    let walk_threads = if threads > 0 {
+        threads
+    } else {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    };
+    let opts = ScanOptions {
+        max_file_size: args.max_file_size,
+        walk: WalkOptions {
+            respect_ignore: !args.no_ignore,
+            hidden: !args.no_hidden,
+            threads: walk_threads,
+        },
+    };
+
+    let use_stdin = match args.paths.as_slice() {
+        [] => stdin::is_piped(),
+        [p] => p.as_os_str() == "-",
+        paths => {
+            if paths.iter().any(|p| p.as_os_str() == "-") {
+                bail!("'-' (stdin) cannot be combined with other paths");
+            }
+            false
+        }
+    };
+    let matcher = Matcher::new(rules::embedded());
+    let mut outcome = if use_stdin {
+        let content = stdin::read().context("<stdin>: cannot read")?;
+        scan::scan_one(&matcher, &content, opts.max_file_size)
+    } else {
+        let roots = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        for root in &roots {
+            if let Err(e) = std::fs::symlink_metadata(root) {
+                bail!("{}: {}", root.display(), io_reason(&e));
+            }
+        }
+        let warn = |msg: &str| eprintln!("keyhound: warning: {msg}");
+        scan::scan_paths(&matcher, &roots, &opts, &warn)
+    };
+
+    if let Some(keep) = args.redact {
+        for f in &mut outcome.findings {
+            f.redact(keep);
+        }
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let report = Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        matcher: &matcher,
+        color,
+        redacted: args.redact.is_some(),
+    };
+    match &args.output {
+        Some(path) => write_file(path, args.format, &report)?,
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            report::write(args.format, &report, &mut out)
+                .and_then(|_| out.flush())
+                .or_else(ignore_broken_pipe)
+                .context("cannot write to stdout")?;
+        }
+    }
+    if !args.quiet {
+        eprintln!("{}", report::summary(&outcome.stats));
+    }
+    Ok(if outcome.findings.is_empty() {
+        0
+    } else {
+        args.exit_code
+    })
+}
+
+/// Writes the report beside its destination and renames it into place, so a failed write
+/// never leaves a partial report behind.
+fn write_file(path: &Path, format: Format, report: &Report) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&io_reason(&e)))?;
+    {
+        let mut out = io::BufWriter::new(tmp.as_file_mut());
+        report::write(format, report, &mut out)
+            .and_then(|_| out.flush())
+            .map_err(|e| fail(&io_reason(&e)))?;
+    }
+    tmp.persist(path).map_err(|e| fail(&io_reason(&e.error)))?;
+    Ok(())
+}
+
+fn ignore_broken_pipe(e: io::Error) -> io::Result<()> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// "No such file or directory" without the "(os error 2)" noise.
+fn io_reason(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+fn run_rules(command: RulesCommand) -> Result<u8> {
+    match command {
+        RulesCommand::List { format } => {
+            let all = rules::embedded();
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            match format {
+                ListFormat::Json => serde_json::to_writer_pretty(&mut out, &all)?,
+                ListFormat::Human => {
+                    for r in &all {
+                        writeln!(
+                            out,
+                            "{:<36} {:<7} {}",
+                            r.id,
+                            r.confidence.to_string(),
+                            r.name
+                        )?;
+                    }
+                    writeln!(out, "{} rules", all.len())?;
+                }
+            }
+            out.flush().or_else(ignore_broken_pipe)?;
+            Ok(0)
+        }
+        RulesCommand::Check { files } => {
+            let mut failed = false;
+            for file in &files {
+                let loaded = rules::load_file(file)?;
+                let failures = rules::check_examples(&loaded);
+                for f in &failures {
+                    if f.example.is_empty() {
+                        println!("{}: {}: {}", file.display(), f.rule_id, f.problem);
+                    } else {
+                        println!(
+                            "{}: {}: {}: {:?}",
+                            file.display(),
+                            f.rule_id,
+                            f.problem,
+                            f.example
+                        );
+                    }
+                }
+                failed |= !failures.is_empty();
+                println!(
+                    "{}: {} rules, {} failing example{}",
+                    file.display(),
+                    loaded.len(),
+                    failures.len(),
+                    if failures.len() == 1 { "" } else { "s" }
+                );
+            }
+            Ok(if failed { 1 } else { 0 })
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Rejects values that are shaped like a secret but are documentation, templates or code:
+//! `your_api_key_here`, `xxxx…`, `${VAR}`, `<token>`, `changeme`, `aaaaaaaa`, `12345678`,
+//! `process.env.TOKEN`. False positives are why users switch scanners off.
+
+/// Substrings (lowercase) that mark a value as a placeholder or a reference, not a secret.
+const MARKERS: &[&str] = &[
+    "example",
+    "xxxx",
+    "****",
+    "....",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpass",
+    "changeme",
+    "change_me",
+    "change-me",
+    "replaceme",
+    "replace_me",
+    "redacted",
+    "dummy",
+    "insert_",
+    "insert-",
+    "${",
+    "{{",
+    "}}",
+    "$(",
+    "%(",
+    "%s",
+    "<",
+    ">",
+    "process.env",
+    "os.environ",
+    "getenv",
+    "env(",
+    "env[",
+    "secrets.",
+    "config.",
+    "settings.",
+];
+
+/// Whole values (lowercase) that are words, not secrets.
+const STOPWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "string",
+    "required",
+    "optional",
+    "empty",
+    "default",
+    "test",
+    "testing",
+    "admin",
+    "root",
+    "user",
+    "username",
+    "login",
+    "private",
+    "public",
+    "bearer",
+    "basic",
+    "guest",
+];
+
+pub fn is_placeholder(value: &[u8]) -> bool {
+    let lower = value.to_ascii_lowercase();
+    let text = String::from_utf8_lossy(&lower);
+    if MARKERS.iter().any(|m| text.contains(m)) {
+        return true;
+    }
+    let trimmed = text.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if STOPWORDS.contains(&trimmed) {
+        return true;
+    }
+    // `$VAR`, `@var`, `%VAR%`: a reference to where the secret really lives.
+    if matches!(value.first(), Some(b'$' | b'@' | b'%')) {
+        return true;
+    }
+    is_low_variety(value) || is_sequential(value) || is_identifier(value)
+}
+
+/// Fewer than four distinct bytes (`aaaaaaaa`, `abababab`, `00000000`).
+fn is_low_variety(value: &[u8]) -> bool {
+    let mut seen = [false; 256];
+    let mut distinct = 0;
+    for &b in value {
+        if !seen[b as usize] {
+            seen[b as usize] = true;
+            distinct += 1;
+            if distinct >= 4 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The whole value is a run of consecutive bytes (`abcdefgh`, `12345678`, `987654321`).
+fn is_sequential(value: &[u8]) -> bool {
+    if value.len() < 4 {
+        return false;
+    }
+    // `1234567890` counts too: keyboards put 0 after 9.
+    let up = value
+        .windows(2)
+        .all(|w| w[1] == w[0].wrapping_add(1) || (w[0] == b'9' && w[1] == b'0'));
+    let down = value.windows(2).all(|w| w[1] == w[0].wrapping_sub(1));
+    up || down
+}
+
+/// A code identifier or dotted path (`get_password`, `myApiToken`, `config.db.password`):
+/// letters joined by `_`, `.` or `-`, with no digit anywhere. Random secrets of any length
+/// almost always contain a digit; identifiers rarely do.
+fn is_identifier(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
+        && (value.contains(&b'_')
+            || value.contains(&b'.')
+            || value.contains(&b'-')
+            || has_camel_case(value))
+}
+
+fn has_camel_case(value: &[u8]) -> bool {
+    let humps = value
+        .windows(2)
+        .filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+        .count();
+    // One hump in a long random-looking value is chance; identifiers have a lowercase start
+    // and words of several letters.
+    humps >= 1 && value[0].is_ascii_lowercase() && humps * 3 <= value.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_placeholder;
+
+    #[test]
+    fn rejects_placeholders() {
+        for v in [
+            "your_api_key_here",
+            "xxxxxxxxxxxxxxxxxxxx",
+            "${API_TOKEN}",
+            "{{ .Values.token }}",
+            "<token>",
+            "changeme",
+            "aaaaaaaaaaaaaaaa",
+            "abcdefghijklmnop",
+            "1234567890",
+            "process.env.GITHUB_TOKEN",
+            "$SECRET_KEY",
+            "get_password_from_vault",
+            "myApiTokenValue",
+            "AKIAIOSFODNN7EXAMPLE",
+            "password",
+        ] {
+            assert!(is_placeholder(v.as_bytes()), "{v} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn keeps_random_values() {
+        for v in [
+            "q8Zr2Lw0pX4vN7bT1mK9",
+            "hunter2Correct7Horse",
+            "9f86d081884c7d659a2feaa0c55ad015",
+            "Zm9vYmFyYmF6cXV4MTIzNDU2",
+        ] {
+            assert!(!is_placeholder(v.as_bytes()), "{v} should be kept");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Human output: findings grouped by file, secrets partly masked (a terminal is often
+//! screen-shared or logged), colour only when asked or on a terminal.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::hide;
+use crate::rules::Confidence;
+
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const CYAN: &str = "\x1b[36m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let paint = |code: &'static str| if report.color { code } else { "" };
+    let mut current: Option<&str> = None;
+    for f in report.findings {
+        if current != Some(f.path.as_str()) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}{}{}", paint(BOLD), f.path, paint(RESET))?;
+            current = Some(&f.path);
+        }
+        let level = match f.confidence {
+            Confidence::High => RED,
+            Confidence::Medium => YELLOW,
+            Confidence::Low => CYAN,
+        };
+        let shown = if report.redacted {
+            f.secret.clone()
+        } else {
+            partial(&f.secret)
+        };
+        writeln!(
+            out,
+            "  {}:{}  {}{}{} ({})  {}  {}entropy {:.2}{}",
+            f.line,
+            f.column,
+            paint(level),
+            f.rule_id,
+            paint(RESET),
+            f.confidence,
+            first_line(&shown),
+            paint(DIM),
+            f.entropy,
+            paint(RESET),
+        )?;
+        let context = if report.redacted {
+            f.line_content.clone()
+        } else {
+            hide(&f.line_content, &f.secret, &shown)
+        };
+        writeln!(
+            out,
+            "      {}{}{}",
+            paint(DIM),
+            context.trim(),
+            paint(RESET)
+        )?;
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// The first few characters, the rest as `*`: enough to recognise a key, not to use it.
+fn partial(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep = (n / 4).min(4);
+    let stars = (n - keep).min(16);
+    let head: String = secret.chars().take(keep).collect();
+    format!("{head}{}", "*".repeat(stars))
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partial;
+
+    #[test]
+    fn partial_shows_at_most_four_characters() {
+        assert_eq!(
+            partial("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            "ghp_****************"
+        );
+        assert_eq!(partial("abcdefgh"), "ab******");
+    }
+}

@@ -1,0 +1,78 @@
+//! Reporters: each output format is a sibling module that turns findings into bytes.
+
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::io::{self, Write};
+
+use crate::finding::Finding;
+use crate::matcher::Matcher;
+use crate::scan::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped by file, secrets partly masked; colour on a terminal.
+    Human,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+}
+
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub stats: &'a Stats,
+    /// Rule metadata (names, descriptions, references) for SARIF's rule table.
+    pub matcher: &'a Matcher,
+    pub color: bool,
+    /// The secrets were already replaced (`--redact`): do not mask them again.
+    pub redacted: bool,
+}
+
+pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, out),
+        Format::Json => json::write_array(report.findings, out),
+        Format::Jsonl => json::write_lines(report.findings, out),
+        Format::Sarif => sarif::write(report, out),
+    }
+}
+
+/// The one-line summary printed on stderr at the end of a scan.
+pub fn summary(stats: &Stats) -> String {
+    let secs = stats.elapsed.as_secs_f64();
+    let mb = stats.bytes as f64 / 1e6;
+    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    let mut line = format!(
+        "{} finding{} in {} file{} ({:.1} MB) in {:.2}s ({:.0} MB/s)",
+        stats.findings,
+        plural(stats.findings),
+        stats.files,
+        plural(stats.files),
+        mb,
+        secs,
+        rate
+    );
+    let skipped = [
+        (stats.skipped_binary, "binary"),
+        (stats.skipped_too_large, "too large"),
+        (stats.errors, "unreadable"),
+    ];
+    for (n, what) in skipped {
+        if n > 0 {
+            line.push_str(&format!("; {n} {what}"));
+        }
+    }
+    line
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,197 @@
+//! SARIF 2.1.0 for GitHub code scanning. The secret itself is never written here, even
+//! without `--redact`: SARIF files get uploaded and shared. Types come from `serde-sarif`,
+//! generated from the official schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
+    Sarif, Tool, ToolComponent,
+};
+
+use super::Report;
+use crate::finding::Finding;
+use crate::rules::{Confidence, Rule};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const FINGERPRINT_KEY: &str = "keyhound/v1";
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let log = build(report);
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn build(report: &Report) -> Sarif {
+    // The rule table lists every rule that has a result, in id order; results point into it.
+    let used: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let matcher = report.matcher;
+    let rules: Vec<&Rule> = used
+        .iter()
+        .filter_map(|id| {
+            (0..matcher.rule_count())
+                .map(|i| matcher.rule(i))
+                .find(|r| r.id == *id)
+        })
+        .collect();
+    let index: BTreeMap<&str, usize> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let descriptors = rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>();
+    let results = report
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.rule_id.as_str()).copied()))
+        .collect::<Vec<_>>();
+    let driver = ToolComponent::builder()
+        .name("keyhound")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/keyhound/keyhound")
+        .rules(descriptors)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .build();
+    Sarif::builder()
+        .schema(SCHEMA)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+fn text(s: impl Into<String>) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s.into()).build()
+}
+
+fn level(c: Confidence) -> ResultLevel {
+    match c {
+        Confidence::High => ResultLevel::Error,
+        Confidence::Medium => ResultLevel::Warning,
+        Confidence::Low => ResultLevel::Note,
+    }
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let help = format!(
+        "{}\n\nIf this is a real credential: revoke and rotate it at the provider first, then \
+         remove it from the code and from git history, and load it from a secrets manager or \
+         the environment instead.",
+        rule.description
+    );
+    let builder = ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(pascal_case(&rule.id))
+        .short_description(text(rule.name.clone()))
+        .full_description(text(rule.description.clone()))
+        .help(text(help))
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(serde_json::to_value(level(rule.confidence)).unwrap_or_default())
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(vec!["security".to_string(), "secret".to_string()])
+                .additional_properties(BTreeMap::from([(
+                    "confidence".to_string(),
+                    serde_json::json!(rule.confidence),
+                )]))
+                .build(),
+        );
+    match rule.references.first() {
+        Some(uri) => builder.help_uri(uri.clone()).build(),
+        None => builder.build(),
+    }
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
+    let region = Region::builder()
+        .start_line(f.line as i64)
+        .start_column(f.column as i64)
+        .end_line(f.end_line as i64)
+        .end_column(f.end_column as i64)
+        .build();
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(uri(&f.path)).build())
+                .region(region)
+                .build(),
+        )
+        .build();
+    let message = Message::builder()
+        .text(format!(
+            "{} ({} confidence). Rotate it if it is real.",
+            f.rule_name, f.confidence
+        ))
+        .build();
+    let properties = PropertyBag::builder()
+        .additional_properties(BTreeMap::from([
+            ("confidence".to_string(), serde_json::json!(f.confidence)),
+            ("entropy".to_string(), serde_json::json!(f.entropy)),
+        ]))
+        .build();
+    let builder = SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .level(level(f.confidence))
+        .message(message)
+        .locations(vec![location])
+        .partial_fingerprints(BTreeMap::from([(
+            FINGERPRINT_KEY.to_string(),
+            f.fingerprint.clone(),
+        )]))
+        .properties(properties);
+    match rule_index {
+        Some(i) => builder.rule_index(i as i64).build(),
+        None => builder.build(),
+    }
+}
+
+/// A relative URI reference for a path: `/` separators, everything outside RFC 3986's
+/// unreserved set and `/` percent-encoded.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|h| h.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri("src/a b.rs"), "src/a%20b.rs");
+        assert_eq!(uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(uri("dir/é.txt"), "dir/%C3%A9.txt");
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(pascal_case("aws-access-key-id"), "AwsAccessKeyId");
+    }
+}

@@ -1,0 +1,126 @@
+//! The working tree: a parallel walk with the `ignore` crate (the walker ripgrep uses), which
+//! honours .gitignore, .ignore and git's exclude files, and never enters `.git`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Honour .gitignore / .ignore / git excludes.
+    pub respect_ignore: bool,
+    /// Scan dot-files and dot-directories (`.env`, `.npmrc`, `.github/`): that is where secrets
+    /// live, so the default is to scan them.
+    pub hidden: bool,
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub path: PathBuf,
+    /// The path relative to the scan root, with `/` separators.
+    pub display: String,
+    pub size: u64,
+}
+
+/// What the walk found, and what it could not read (path and reason).
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<FileEntry>,
+    pub errors: Vec<String>,
+}
+
+/// Lists the regular files under `root` (or `root` itself when it is a file), sorted by path.
+pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
+    let out = Mutex::new(Walk::default());
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(!opts.hidden)
+        .ignore(opts.respect_ignore)
+        .git_ignore(opts.respect_ignore)
+        .git_global(opts.respect_ignore)
+        .git_exclude(opts.respect_ignore)
+        .parents(opts.respect_ignore)
+        // Honour a .gitignore even outside a git checkout: users expect it to apply.
+        .require_git(false)
+        .follow_links(false)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    builder.build_parallel().run(|| {
+        let out = &out;
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return WalkState::Continue;
+                    }
+                    match entry.metadata() {
+                        Ok(meta) => {
+                            let display = relative_display(root, entry.path());
+                            let file = FileEntry {
+                                path: entry.into_path(),
+                                display,
+                                size: meta.len(),
+                            };
+                            lock(out).files.push(file);
+                        }
+                        Err(e) => lock(out).errors.push(walk_error(&e)),
+                    }
+                }
+                Err(e) => lock(out).errors.push(walk_error(&e)),
+            }
+            WalkState::Continue
+        })
+    });
+    let mut walk = out.into_inner().unwrap_or_else(|p| p.into_inner());
+    walk.files.sort_by(|a, b| a.display.cmp(&b.display));
+    walk.errors.sort();
+    walk
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `ignore` errors read "IO error for operation on PATH: reason"; keep them to one line.
+fn walk_error(e: &ignore::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+fn relative_display(root: &Path, path: &Path) -> String {
+    let rel = match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel,
+        // The root is the file itself: show it as the user named it.
+        _ => path,
+    };
+    let text = rel.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.to_string()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_display;
+    use std::path::Path;
+
+    #[test]
+    fn display_is_relative_to_the_root() {
+        assert_eq!(
+            relative_display(Path::new("/r"), Path::new("/r/a/b.txt")),
+            "a/b.txt"
+        );
+        assert_eq!(
+            relative_display(Path::new("f.txt"), Path::new("f.txt")),
+            "f.txt"
+        );
+        assert_eq!(
+            relative_display(Path::new("./f.txt"), Path::new("./f.txt")),
+            "f.txt"
+        );
+    }
+}
