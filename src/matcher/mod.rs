@@ -1,19 +1,21 @@
 //! The matcher: keywords → regex → entropy → placeholder filter → validators.
 //!
-//! One Aho-Corasick automaton over every rule keyword finds candidate positions. Only rules
-//! whose keywords hit run their regex, and only inside a bounded window around the hits, so no
-//! regex ever sweeps a whole file (MEASURED.md: a RegexSet over everything is ~100x slower).
+//! One Aho-Corasick automaton over every rule keyword (`keywords`) finds candidate positions.
+//! Only rules whose keywords hit run their regex, and only inside a bounded window around the
+//! hits, so no regex ever sweeps a whole file (MEASURED.md: a RegexSet over everything is
+//! ~100x slower).
 
 pub mod entropy;
+pub mod keywords;
 pub mod placeholder;
 pub mod validate;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
+use self::keywords::KeywordSearcher;
 use crate::rules::Rule;
 
 /// How far before a keyword hit a match may start: a secret-named variable like
@@ -52,8 +54,8 @@ impl CompiledRule {
 
 pub struct Matcher {
     rules: Vec<CompiledRule>,
-    keywords: AhoCorasick,
-    /// For each keyword (automaton pattern id), the rules that listed it.
+    keywords: KeywordSearcher,
+    /// For each keyword id, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
 }
 
@@ -75,12 +77,12 @@ impl Matcher {
         }
         let mut patterns: Vec<(&String, &usize)> = keyword_ids.iter().collect();
         patterns.sort_by_key(|(_, id)| **id);
-        let keywords = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(patterns.iter().map(|(kw, _)| kw.as_bytes()))
-            .expect("keyword automaton builds from plain literals");
+        let keywords = KeywordSearcher::new(
+            &patterns
+                .iter()
+                .map(|(kw, _)| kw.as_bytes())
+                .collect::<Vec<_>>(),
+        );
         let rules = rules
             .into_iter()
             .map(|rule| CompiledRule {
@@ -119,15 +121,17 @@ impl Matcher {
 
     fn candidates(&self, data: &[u8], only: Option<usize>) -> Vec<RawMatch> {
         // (rule, window start, window end) for each keyword hit.
+        let mut hits = Vec::new();
+        self.keywords.find_all(data, &mut hits);
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for hit in self.keywords.find_overlapping_iter(data) {
-            for &rule in &self.keyword_rules[hit.pattern().as_usize()] {
+        for hit in hits {
+            for &rule in &self.keyword_rules[hit.keyword as usize] {
                 if only.is_some_and(|o| o != rule) {
                     continue;
                 }
                 let compiled = &self.rules[rule];
-                let start = hit.start().saturating_sub(compiled.window_before);
-                let end = (hit.end() + compiled.window_after).min(data.len());
+                let start = hit.start.saturating_sub(compiled.window_before);
+                let end = (hit.end + compiled.window_after).min(data.len());
                 windows.push((rule, start, end));
             }
         }

@@ -2,6 +2,10 @@
 //! `your_api_key_here`, `xxxx…`, `${VAR}`, `<token>`, `changeme`, `aaaaaaaa`, `12345678`,
 //! `process.env.TOKEN`. False positives are why users switch scanners off.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Substrings (lowercase) that mark a value as a placeholder or a reference, not a secret.
 const MARKERS: &[&str] = &[
     "example",
@@ -75,15 +79,30 @@ const STOPWORDS: &[&str] = &[
     "guest",
 ];
 
+fn markers() -> &'static AhoCorasick {
+    static MARKERS_AC: OnceLock<AhoCorasick> = OnceLock::new();
+    MARKERS_AC.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(MARKERS)
+            .expect("markers are plain literals")
+    })
+}
+
 pub fn is_placeholder(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
-    let text = String::from_utf8_lossy(&lower);
-    if MARKERS.iter().any(|m| text.contains(m)) {
+    if markers().is_match(value) {
         return true;
     }
-    let trimmed = text.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    if STOPWORDS.contains(&trimmed) {
-        return true;
+    let start = value.iter().position(u8::is_ascii_alphanumeric);
+    let end = value.iter().rposition(u8::is_ascii_alphanumeric);
+    if let (Some(s), Some(e)) = (start, end) {
+        let core = &value[s..=e];
+        if STOPWORDS
+            .iter()
+            .any(|w| core.eq_ignore_ascii_case(w.as_bytes()))
+        {
+            return true;
+        }
     }
     // `$VAR`, `@var`, `%VAR%`: a reference to where the secret really lives.
     if matches!(value.first(), Some(b'$' | b'@' | b'%')) {
