@@ -191,6 +191,8 @@ impl KeywordSearcher {
         let lanes: [&[u8]; LANES] = std::array::from_fn(|i| &data[bounds[i].0..][..common]);
         let fm = self.first_match;
         let mut s = [0u16; LANES];
+        // Indexing every lane by the same step is the point: the lanes advance in lock-step.
+        #[allow(clippy::needless_range_loop)]
         for step in 0..common {
             for lane in 0..LANES {
                 s[lane] = self.step(s[lane], lanes[lane][step]);

@@ -1,0 +1,105 @@
+//! Helpers shared by the integration tests: the real binary, temporary trees, and generated
+//! fake secrets (random each run, format-valid, never live).
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+
+pub fn keyhound() -> Command {
+    let mut cmd = Command::cargo_bin("keyhound").expect("binary built");
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+thread_local! {
+    static SEED: Cell<u64> = Cell::new(
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1
+    );
+}
+
+/// xorshift64*: enough randomness for fake tokens without a dependency.
+fn next() -> u64 {
+    SEED.with(|s| {
+        let mut x = s.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    })
+}
+
+pub fn random_from(alphabet: &[u8], n: usize) -> String {
+    loop {
+        let s: String = (0..n)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+            .collect();
+        // Real tokens of this length always mix digits and letters; so must ours, or the
+        // placeholder filter may (rightly) reject them.
+        let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+        let mixed_alphabet =
+            alphabet.iter().any(u8::is_ascii_digit) && alphabet.iter().any(u8::is_ascii_alphabetic);
+        if n < 8 || !mixed_alphabet || (digits > 0 && digits < n) {
+            return s;
+        }
+    }
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+pub fn github_pat() -> String {
+    format!("ghp_{}", random_from(ALNUM, 36))
+}
+
+pub fn aws_key_id() -> String {
+    format!(
+        "AKIA{}",
+        random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    )
+}
+
+pub fn stripe_key() -> String {
+    format!("sk_live_{}", random_from(ALNUM, 32))
+}
+
+pub fn slack_bot_token() -> String {
+    format!(
+        "xoxb-{}-{}-{}",
+        random_from(b"0123456789", 12),
+        random_from(b"0123456789", 13),
+        random_from(ALNUM, 24)
+    )
+}
+
+pub fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, content).unwrap();
+}
+
+pub fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+}
+
+/// `(path, rule_id)` of every finding in a JSON report, sorted.
+pub fn found(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report
+        .as_array()
+        .expect("JSON report is an array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
