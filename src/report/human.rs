@@ -88,8 +88,8 @@ mod tests {
     #[test]
     fn partial_shows_at_most_four_characters() {
         assert_eq!(
-            partial("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
-            "ghp_****************"
+            partial("abcd_efghijklmnopqrstuvwxyz0123456789"),
+            "abcd****************"
         );
         assert_eq!(partial("abcdefgh"), "ab******");
     }

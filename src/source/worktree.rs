@@ -88,10 +88,13 @@ fn walk_error(e: &ignore::Error) -> String {
     e.to_string().replace('\n', " ")
 }
 
+/// How a path is shown and fingerprinted: relative to an absolute root (`/tmp/x/a.txt` under
+/// `/tmp/x` is `a.txt`); under a relative root, as walked (`src/a.rs` under `src`), so that
+/// `keyhound scan src tests` from a repository's top keeps repository-relative paths, which is
+/// what SARIF consumers expect.
 fn relative_display(root: &Path, path: &Path) -> String {
     let rel = match path.strip_prefix(root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel,
-        // The root is the file itself: show it as the user named it.
+        Ok(rel) if root.is_absolute() && !rel.as_os_str().is_empty() => rel,
         _ => path,
     };
     let text = rel.to_string_lossy();
