@@ -327,10 +327,11 @@ fn unreadable_files_and_directories_are_warned_about_and_the_scan_goes_on() {
     write(dir.path(), "readable.txt", format!("gh={pat}\n"));
     write(dir.path(), "locked.txt", format!("gh={}\n", github_pat()));
     write(dir.path(), "closed/inner.txt", "x\n");
-    for f in ["readable.txt"] {
-        std::fs::set_permissions(dir.path().join(f), std::fs::Permissions::from_mode(0o644))
-            .unwrap();
-    }
+    std::fs::set_permissions(
+        dir.path().join("readable.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     std::fs::set_permissions(
         dir.path().join("locked.txt"),
         std::fs::Permissions::from_mode(0o000),
