@@ -29,8 +29,10 @@ if command -v rg >/dev/null; then
   add "ripgrep (-uu, 'secret|token|key')" "rg -uu -c -i 'secret|token|key' '$dir' >/dev/null"
 fi
 [ -x "$peers/gitleaks" ] && add "gitleaks 8.30 dir" "'$peers/gitleaks' dir '$dir' --no-banner -r '$tmp/gl.json' --exit-code 0 >/dev/null 2>&1"
-[ -x "$peers/betterleaks" ] && add "betterleaks dir" "'$peers/betterleaks' dir '$dir' --no-banner -r '$tmp/bl.json' --exit-code 0 >/dev/null 2>&1"
-[ -x "$peers/kingfisher" ] && add "kingfisher scan" "'$peers/kingfisher' scan '$dir' --no-update-check --format json >'$tmp/kf.json' 2>/dev/null || true"
+[ -x "$peers/betterleaks" ] && add "betterleaks" "'$peers/betterleaks' '$dir' -o '$tmp/bl.json' --no-banner >/dev/null 2>&1"
+# Kingfisher validates findings over the network by default: never here.
+[ -x "$peers/kingfisher" ] && add "kingfisher scan" "'$peers/kingfisher' scan '$dir' --no-validate --no-update-check --format json >'$tmp/kf.json' 2>/dev/null"
+[ -x "$peers/kingfisher" ] && add "kingfisher --no-extract-archives" "'$peers/kingfisher' scan '$dir' --no-validate --no-update-check --no-extract-archives --format json >'$tmp/kf2.json' 2>/dev/null"
 [ -x "$peers/ripsecrets" ] && add "ripsecrets" "'$peers/ripsecrets' '$dir' >/dev/null 2>&1 || true"
 
 # Warm the page cache.

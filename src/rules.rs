@@ -138,10 +138,6 @@ pub fn embedded() -> Vec<Rule> {
     all
 }
 
-pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
-    EMBEDDED.iter().copied()
-}
-
 fn validate_shape(rule: &Rule) -> Result<(), String> {
     let id_ok = !rule.id.is_empty()
         && rule
@@ -164,8 +160,15 @@ fn validate_shape(rule: &Rule) -> Result<(), String> {
             return Err(format!("keyword '{kw}' must be lowercase ASCII"));
         }
     }
-    let re = compile_regex(&rule.regex).map_err(|e| format!("invalid regex: {}", one_line(&e)))?;
-    if re.captures_len() > 2 {
+    // Parsing checks the syntax at a fraction of the cost of compiling; the matcher compiles
+    // each regex on first use, and `check_examples` compiles them all.
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&rule.regex)
+        .map_err(|e| format!("invalid regex: {}", one_line(&e.to_string())))?;
+    if hir.properties().explicit_captures_len() > 1 {
         return Err("regex must have at most one capture group (the secret)".into());
     }
     if let Some(v) = &rule.validator {
@@ -204,6 +207,14 @@ pub fn check_examples(rules: &[Rule]) -> Vec<ExampleFailure> {
     let matcher = crate::matcher::Matcher::new(rules.to_vec());
     let mut failures = Vec::new();
     for (idx, rule) in rules.iter().enumerate() {
+        if let Err(e) = compile_regex(&rule.regex) {
+            failures.push(ExampleFailure {
+                rule_id: rule.id.clone(),
+                example: String::new(),
+                problem: format!("regex does not compile: {}", one_line(&e)),
+            });
+            continue;
+        }
         if rule.examples.is_empty() {
             failures.push(ExampleFailure {
                 rule_id: rule.id.clone(),

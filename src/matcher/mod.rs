@@ -36,19 +36,24 @@ pub struct RawMatch {
 
 struct CompiledRule {
     rule: Rule,
-    regex: OnceLock<Regex>,
+    /// `None` once compiling failed (over the size limit): the rule is then skipped.
+    regex: OnceLock<Option<Regex>>,
     window_before: usize,
     window_after: usize,
 }
 
 impl CompiledRule {
     /// Compiled on first use, so a scan of one small file pays only for the rules it needs.
-    fn regex(&self) -> &Regex {
-        self.regex.get_or_init(|| {
-            // Shapes were checked when the rule loaded, so this cannot fail for loaded rules.
-            crate::rules::compile_regex(&self.rule.regex)
-                .unwrap_or_else(|e| panic!("rule {}: {e}", self.rule.id))
-        })
+    fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| match crate::rules::compile_regex(&self.rule.regex) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    eprintln!("keyhound: warning: rule {} skipped: {e}", self.rule.id);
+                    None
+                }
+            })
+            .as_ref()
     }
 }
 
@@ -166,8 +171,9 @@ impl Matcher {
         end: usize,
         out: &mut Vec<RawMatch>,
     ) {
-        let compiled = &self.rules[idx];
-        let re = compiled.regex();
+        let Some(re) = self.rules[idx].regex() else {
+            return;
+        };
         let mut locs = re.capture_locations();
         // Searching `data[..end]` from `start` keeps the bytes before the window visible to
         // `\b` and other look-arounds.

@@ -140,27 +140,23 @@ fn is_sequential(value: &[u8]) -> bool {
     up || down
 }
 
-/// A code identifier or dotted path (`get_password`, `myApiToken`, `config.db.password`):
-/// letters joined by `_`, `.` or `-`, with no digit anywhere. Random secrets of any length
-/// almost always contain a digit; identifiers rarely do.
+/// A word, code identifier or dotted path (`directly`, `get_password`, `myApiToken`,
+/// `DiagnosticManifest`, `config.db.password`): letters and `_ . - :` only, with words of
+/// several letters (at most one lower-to-upper hump per five letters). Random secrets almost
+/// always contain a digit, and mixed-case random letters hump about once per four letters.
 fn is_identifier(value: &[u8]) -> bool {
-    value
+    if !value
         .iter()
-        .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-'))
-        && (value.contains(&b'_')
-            || value.contains(&b'.')
-            || value.contains(&b'-')
-            || has_camel_case(value))
-}
-
-fn has_camel_case(value: &[u8]) -> bool {
+        .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-' | b':'))
+    {
+        return false;
+    }
+    let letters = value.iter().filter(|b| b.is_ascii_alphabetic()).count();
     let humps = value
         .windows(2)
         .filter(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
         .count();
-    // One hump in a long random-looking value is chance; identifiers have a lowercase start
-    // and words of several letters.
-    humps >= 1 && value[0].is_ascii_lowercase() && humps * 3 <= value.len()
+    humps * 5 <= letters
 }
 
 #[cfg(test)]
@@ -183,6 +179,8 @@ mod tests {
             "$SECRET_KEY",
             "get_password_from_vault",
             "myApiTokenValue",
+            "DiagnosticManifest",
+            "directly",
             "AKIAIOSFODNN7EXAMPLE",
             "password",
         ] {
@@ -197,6 +195,7 @@ mod tests {
             "hunter2Correct7Horse",
             "9f86d081884c7d659a2feaa0c55ad015",
             "Zm9vYmFyYmF6cXV4MTIzNDU2",
+            "qWeRtYuIoPaSdFgHjKlZxCvB",
         ] {
             assert!(!is_placeholder(v.as_bytes()), "{v} should be kept");
         }
