@@ -12,10 +12,12 @@ use crate::report::Format;
     version,
     about = "Find leaked API keys, tokens, private keys and passwords in files and git repositories.",
     after_help = "Exit codes: 0 no findings, 1 findings (see --exit-code), 2 error.\n\n\
-Examples:\n  keyhound scan .                         scan a directory tree\n  \
-keyhound scan -f sarif -o keyhound.sarif .  SARIF for code scanning\n  \
-cat app.log | keyhound scan -            scan stdin\n  \
-keyhound rules list                     the built-in rules"
+Examples:\n  keyhound scan .                            scan a directory tree\n  \
+keyhound staged                            pre-commit: scan the staged changes\n  \
+keyhound git --range origin/main..HEAD -f sarif -o keyhound.sarif   CI: a push or pull request\n  \
+keyhound git .                             audit: every blob of the whole history\n  \
+cat app.log | keyhound scan -              scan stdin\n  \
+keyhound rules list                        the built-in rules"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,6 +28,12 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (or stdin, given `-` or a pipe).
     Scan(ScanArgs),
+    /// Scan a git repository's history: every unique blob once, each finding attributed to
+    /// the commit and path that introduced it.
+    Git(GitArgs),
+    /// Scan what is staged for the next commit; only added or changed lines are reported
+    /// (for pre-commit hooks).
+    Staged(StagedArgs),
     /// List the built-in rules or check a rules file.
     Rules {
         #[command(subcommand)]
@@ -68,18 +76,10 @@ pub struct ScanArgs {
     /// file, else the current directory.
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, short, value_enum, default_value = "human")]
-    pub format: Format,
-
-    /// Write the report to FILE instead of stdout (written whole or not at all).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Replace secrets in every output with REDACTED, keeping the first N characters (at most
-    /// a quarter of the secret).
-    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
-    pub redact: Option<usize>,
+    /// Scan what is staged in the git index instead (same as `keyhound staged`); PATH, if
+    /// given, is the repository.
+    #[arg(long)]
+    pub staged: bool,
 
     /// Do not honour .gitignore, .ignore or git exclude files.
     #[arg(long)]
@@ -93,7 +93,69 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_hidden: bool,
 
-    /// Skip files larger than this (bytes, or with a K/M/G suffix: 512K, 10M).
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository (a work tree, a bare repository or a `.git` directory). Default: the
+    /// repository containing the current directory.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Scan only the history of this ref (branch, tag or commit).
+    #[arg(long, value_name = "REF", conflicts_with = "range")]
+    pub branch: Option<String>,
+
+    /// Scan only blobs introduced by commits after SHA (on HEAD, or on --branch).
+    #[arg(long, value_name = "SHA", conflicts_with = "range")]
+    pub since_commit: Option<String>,
+
+    /// Scan only blobs introduced by the commits in A..B (reachable from B, not from A): what a
+    /// CI step scans for a push or a pull request.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+
+    /// Also scan blobs that no ref reaches (dropped stashes, rewritten history).
+    #[arg(long)]
+    pub unreachable: bool,
+
+    /// Also scan the history of submodules checked out in the repository.
+    #[arg(long)]
+    pub recurse_submodules: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository. Default: the one containing the current directory.
+    #[arg(default_value = ".")]
+    pub repo: PathBuf,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options every scan shares: output, limits, threads, exit code.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout (written whole or not at all).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace secrets in every output with REDACTED, keeping the first N characters (at most
+    /// a quarter of the secret).
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
+    pub redact: Option<usize>,
+
+    /// Skip files and blobs larger than this (bytes, or with a K/M/G suffix: 512K, 10M).
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
     pub max_file_size: u64,
 
@@ -105,7 +167,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub exit_code: u8,
 
-    /// Print no summary line.
+    /// No summary line and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 

@@ -38,6 +38,7 @@ mod tests {
             entropy: 0.0,
             confidence: Confidence::High,
             fingerprint: "x".into(),
+            git: None,
         }
     }
 

@@ -8,17 +8,22 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use keyhound::cli::{Cli, ColorChoice, Command, ListFormat, RulesCommand, ScanArgs};
+use keyhound::cli::{
+    Cli, ColorChoice, Command, CommonArgs, GitArgs, ListFormat, RulesCommand, ScanArgs, StagedArgs,
+};
 use keyhound::matcher::Matcher;
 use keyhound::report::{self, Format, Report};
 use keyhound::rules;
-use keyhound::scan::{self, ScanOptions};
+use keyhound::scan::{self, HistoryOptions, ScanOptions};
+use keyhound::source::history::Scope;
 use keyhound::source::{stdin, worktree::WalkOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Git(args) => run_git(args),
+        Command::Staged(args) => run_staged(args),
         Command::Rules { command } => run_rules(command),
     };
     match outcome {
@@ -30,28 +35,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_scan(args: ScanArgs) -> Result<u8> {
-    let threads = args.threads.unwrap_or(0);
-    if threads > 0 {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("cannot start the thread pool")?;
+/// Sets up the thread pool; returns the thread count for the directory walker.
+fn threads(common: &CommonArgs) -> Result<usize> {
+    match common.threads {
+        Some(n) if n > 0 => {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .context("cannot start the thread pool")?;
+            Ok(n)
+        }
+        _ => Ok(std::thread::available_parallelism().map_or(2, |n| n.get())),
     }
-    let walk_threads = if threads > 0 {
-        threads
-    } else {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    };
+}
+
+fn warn(msg: &str) {
+    eprintln!("keyhound: warning: {msg}");
+}
+
+fn run_scan(args: ScanArgs) -> Result<u8> {
+    if args.staged {
+        let repo = match args.paths.as_slice() {
+            [] => PathBuf::from("."),
+            [p] => p.clone(),
+            _ => bail!("--staged takes at most one path: the repository"),
+        };
+        return run_staged(StagedArgs {
+            repo,
+            common: args.common,
+        });
+    }
+    let walk_threads = threads(&args.common)?;
     let opts = ScanOptions {
-        max_file_size: args.max_file_size,
+        max_file_size: args.common.max_file_size,
         walk: WalkOptions {
             respect_ignore: !args.no_ignore,
             hidden: !args.no_hidden,
             threads: walk_threads,
         },
     };
-
     let use_stdin = match args.paths.as_slice() {
         [] => stdin::is_piped(),
         [p] => p.as_os_str() == "-",
@@ -63,7 +85,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         }
     };
     let matcher = Matcher::new(rules::embedded());
-    let mut outcome = if use_stdin {
+    let outcome = if use_stdin {
         let content = stdin::read().context("<stdin>: cannot read")?;
         scan::scan_one(&matcher, &content, opts.max_file_size)
     } else {
@@ -77,10 +99,53 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
                 bail!("{}: {}", root.display(), io_reason(&e));
             }
         }
-        let warn = |msg: &str| eprintln!("keyhound: warning: {msg}");
         scan::scan_paths(&matcher, &roots, &opts, &warn)
     };
+    report_outcome(outcome, &matcher, &args.common)
+}
 
+fn run_git(args: GitArgs) -> Result<u8> {
+    threads(&args.common)?;
+    let scope = match (&args.range, &args.since_commit, &args.branch) {
+        (Some(range), _, _) => {
+            let Some((a, b)) = range.split_once("..") else {
+                bail!("--range '{range}': expected A..B");
+            };
+            if a.is_empty() || b.is_empty() || b.starts_with('.') {
+                bail!("--range '{range}': expected A..B with two revisions");
+            }
+            Scope::Range {
+                exclude: a.to_string(),
+                include: b.to_string(),
+            }
+        }
+        (None, Some(since), branch) => Scope::Range {
+            exclude: since.clone(),
+            include: branch.clone().unwrap_or_else(|| "HEAD".into()),
+        },
+        (None, None, Some(branch)) => Scope::Ref(branch.clone()),
+        (None, None, None) => Scope::AllRefs,
+    };
+    let opts = HistoryOptions {
+        scope,
+        unreachable: args.unreachable,
+        recurse_submodules: args.recurse_submodules,
+        max_file_size: args.common.max_file_size,
+        progress: !args.common.quiet && io::stderr().is_terminal(),
+    };
+    let matcher = Matcher::new(rules::embedded());
+    let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
+    report_outcome(outcome, &matcher, &args.common)
+}
+
+fn run_staged(args: StagedArgs) -> Result<u8> {
+    let matcher = Matcher::new(rules::embedded());
+    let outcome = scan::scan_staged(&matcher, &args.repo, args.common.max_file_size, &warn)?;
+    report_outcome(outcome, &matcher, &args.common)
+}
+
+/// Filters and reporters: redaction, the report (stdout or a file), the summary, the exit code.
+fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonArgs) -> Result<u8> {
     if let Some(keep) = args.redact {
         for f in &mut outcome.findings {
             f.redact(keep);
@@ -98,7 +163,7 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
-        matcher: &matcher,
+        matcher,
         color,
         redacted: args.redact.is_some(),
     };

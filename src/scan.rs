@@ -1,17 +1,23 @@
 //! Runs the pipeline over a source: content → matcher → findings → filters. Reporters take
 //! the outcome from here.
 
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use git2::{Oid, Repository};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::content::{is_binary, Content, Origin};
 use crate::filter;
-use crate::finding::{self, Finding};
+use crate::finding::{self, CommitInfo, Finding, GitOrigin};
 use crate::matcher::Matcher;
+use crate::source::history::{self, HistoryError, Scope, Site};
+use crate::source::staged;
 use crate::source::worktree::{self, WalkOptions};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
@@ -25,12 +31,19 @@ pub struct ScanOptions {
 /// What a scan looked at and skipped: printed in the summary, so nothing is skipped silently.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Stats {
+    /// Files scanned (blobs, for a history scan).
     pub files: u64,
     pub bytes: u64,
+    /// Commits walked (history scans).
+    pub commits: u64,
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
+    pub skipped_lfs: u64,
     pub errors: u64,
     pub findings: u64,
+    /// What `files` counts: "file" or "blob".
+    #[serde(skip)]
+    pub unit: &'static str,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -55,7 +68,29 @@ struct Counters {
     bytes: AtomicU64,
     skipped_binary: AtomicU64,
     skipped_too_large: AtomicU64,
+    skipped_lfs: AtomicU64,
     errors: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+impl Counters {
+    /// Counts `data` as skipped (too large, binary) or scanned; true when it should be scanned.
+    fn admit(&self, data: &[u8], max_size: u64) -> bool {
+        if data.len() as u64 > max_size {
+            bump(&self.skipped_too_large, 1);
+            false
+        } else if is_binary(data) {
+            bump(&self.skipped_binary, 1);
+            false
+        } else {
+            bump(&self.files, 1);
+            bump(&self.bytes, data.len() as u64);
+            true
+        }
+    }
 }
 
 /// Scans files and directories. `warn` receives one line per file that could not be read; the
@@ -72,7 +107,7 @@ pub fn scan_paths(
     for root in roots {
         let walk = worktree::walk(root, &opts.walk);
         for e in &walk.errors {
-            counters.errors.fetch_add(1, Ordering::Relaxed);
+            bump(&counters.errors, 1);
             warn(e);
         }
         let found: Vec<Vec<Finding>> = walk
@@ -80,30 +115,21 @@ pub fn scan_paths(
             .into_par_iter()
             .map(|file| {
                 if file.size > opts.max_file_size {
-                    counters.skipped_too_large.fetch_add(1, Ordering::Relaxed);
+                    bump(&counters.skipped_too_large, 1);
                     return Vec::new();
                 }
                 let bytes = match std::fs::read(&file.path) {
                     Ok(b) => b,
                     Err(e) => {
-                        counters.errors.fetch_add(1, Ordering::Relaxed);
+                        bump(&counters.errors, 1);
                         warn(&format!("{}: {e}", file.path.display()));
                         return Vec::new();
                     }
                 };
                 // The file may have grown since the walk looked at it.
-                if bytes.len() as u64 > opts.max_file_size {
-                    counters.skipped_too_large.fetch_add(1, Ordering::Relaxed);
+                if !counters.admit(&bytes, opts.max_file_size) {
                     return Vec::new();
                 }
-                if is_binary(&bytes) {
-                    counters.skipped_binary.fetch_add(1, Ordering::Relaxed);
-                    return Vec::new();
-                }
-                counters.files.fetch_add(1, Ordering::Relaxed);
-                counters
-                    .bytes
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 let content = Content {
                     origin: Origin::File {
                         path: file.path,
@@ -116,7 +142,7 @@ pub fn scan_paths(
             .collect();
         findings.extend(found.into_iter().flatten());
     }
-    finish(findings, counters, started)
+    finish(findings, counters, started, "file", 0)
 }
 
 /// Scans stdin (already read into `content`) like one file.
@@ -124,29 +150,343 @@ pub fn scan_one(matcher: &Matcher, content: &Content, max_file_size: u64) -> Out
     let started = Instant::now();
     let counters = Counters::default();
     let mut findings = Vec::new();
-    let len = content.bytes.len() as u64;
-    if len > max_file_size {
-        counters.skipped_too_large.fetch_add(1, Ordering::Relaxed);
-    } else if is_binary(&content.bytes) {
-        counters.skipped_binary.fetch_add(1, Ordering::Relaxed);
-    } else {
-        counters.files.fetch_add(1, Ordering::Relaxed);
-        counters.bytes.fetch_add(len, Ordering::Relaxed);
+    if counters.admit(&content.bytes, max_file_size) {
         findings = scan_content(matcher, content);
     }
-    finish(findings, counters, started)
+    finish(findings, counters, started, "file", 0)
 }
 
-fn finish(findings: Vec<Finding>, c: Counters, started: Instant) -> Outcome {
+fn finish(
+    findings: Vec<Finding>,
+    c: Counters,
+    started: Instant,
+    unit: &'static str,
+    commits: u64,
+) -> Outcome {
     let findings = filter::dedup_and_sort(findings);
     let stats = Stats {
         files: c.files.into_inner(),
         bytes: c.bytes.into_inner(),
+        commits,
         skipped_binary: c.skipped_binary.into_inner(),
         skipped_too_large: c.skipped_too_large.into_inner(),
+        skipped_lfs: c.skipped_lfs.into_inner(),
         errors: c.errors.into_inner(),
         findings: findings.len() as u64,
         elapsed: started.elapsed(),
+        unit,
     };
     Outcome { findings, stats }
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    pub scope: Scope,
+    pub unreachable: bool,
+    pub recurse_submodules: bool,
+    pub max_file_size: u64,
+    /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
+    pub progress: bool,
+}
+
+/// A blob to scan: its id, where it appears, and a path prefix (a submodule's path).
+struct BlobJob {
+    id: Oid,
+    sites: Vec<Site>,
+}
+
+/// Scans the history of the repository at `path`: every unique blob in scope once, each
+/// finding attributed to the first commit that put its blob at its path. A secret that many
+/// blob versions share is reported once per path, at its earliest commit.
+pub fn scan_history(
+    matcher: &Matcher,
+    path: &Path,
+    opts: &HistoryOptions,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Result<Outcome, HistoryError> {
+    let started = Instant::now();
+    let counters = Counters::default();
+    let repo = history::open(path)?;
+    let mut findings = Vec::new();
+    let mut commits = 0;
+    scan_repository(
+        matcher,
+        &repo,
+        "",
+        opts,
+        &counters,
+        warn,
+        &mut findings,
+        &mut commits,
+    )?;
+    if opts.recurse_submodules {
+        for (prefix, sub) in submodules(&repo, warn) {
+            let result = scan_repository(
+                matcher,
+                &sub,
+                &prefix,
+                opts,
+                &counters,
+                warn,
+                &mut findings,
+                &mut commits,
+            );
+            if let Err(e) = result {
+                bump(&counters.errors, 1);
+                warn(&format!("submodule {prefix}: {e}"));
+            }
+        }
+    }
+    Ok(finish(findings, counters, started, "blob", commits))
+}
+
+/// Checked-out submodules, recursively, with their paths in the superproject.
+fn submodules(repo: &Repository, warn: &(dyn Fn(&str) + Sync)) -> Vec<(String, Repository)> {
+    let mut out = Vec::new();
+    for sm in repo.submodules().unwrap_or_default() {
+        let prefix = sm.path().to_string_lossy().into_owned();
+        match sm.open() {
+            Ok(sub) => {
+                for (inner, r) in submodules(&sub, warn) {
+                    out.push((format!("{prefix}/{inner}"), r));
+                }
+                out.push((prefix, sub));
+            }
+            Err(e) => warn(&format!(
+                "submodule {prefix}: not checked out, skipped ({})",
+                e.message()
+            )),
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scan_repository(
+    matcher: &Matcher,
+    repo: &Repository,
+    prefix: &str,
+    opts: &HistoryOptions,
+    counters: &Counters,
+    warn: &(dyn Fn(&str) + Sync),
+    findings: &mut Vec<Finding>,
+    commits: &mut u64,
+) -> Result<(), HistoryError> {
+    let mut hist = history::enumerate(repo, &opts.scope)?;
+    for w in &hist.warnings {
+        bump(&counters.errors, 1);
+        warn(w);
+    }
+    if hist.shallow {
+        warn("the repository is a shallow clone: history before its shallow boundary is not there to scan");
+    }
+    *commits += hist.commits.len() as u64;
+    let mut jobs: Vec<BlobJob> = std::mem::take(&mut hist.blobs)
+        .into_iter()
+        .map(|(id, sites)| BlobJob { id, sites })
+        .collect();
+    if opts.unreachable {
+        let reachable: HashSet<Oid> = jobs.iter().map(|j| j.id).collect();
+        for id in history::unreachable_blobs(repo, &reachable)? {
+            jobs.push(BlobJob {
+                id,
+                sites: vec![Site {
+                    path: format!("<unreachable>/{id}"),
+                    commit: usize::MAX,
+                }],
+            });
+        }
+    }
+
+    let bar = if opts.progress {
+        let bar =
+            ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} blobs, {msg} ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    // Each worker opens its own handle on the repository: git2 handles are not shared
+    // between threads.
+    let git_dir = repo.path().to_path_buf();
+    let found: Vec<(usize, Finding)> = jobs
+        .par_iter()
+        .with_min_len(32)
+        .map_init(
+            || Repository::open(&git_dir).ok(),
+            |local, job| {
+                let out = match local {
+                    Some(r) => {
+                        scan_blob(matcher, r, job, prefix, opts.max_file_size, counters, warn)
+                    }
+                    None => {
+                        bump(&counters.errors, 1);
+                        warn(&format!(
+                            "{}: cannot open the repository",
+                            git_dir.display()
+                        ));
+                        Vec::new()
+                    }
+                };
+                bar.inc(1);
+                if bar.position() % 256 == 0 {
+                    bar.set_message(format!(
+                        "{:.0} MB",
+                        counters.bytes.load(Ordering::Relaxed) as f64 / 1e6
+                    ));
+                }
+                out
+            },
+        )
+        .flatten_iter()
+        .collect();
+    bar.finish_and_clear();
+
+    // One finding per secret and path: the one from the earliest commit.
+    let mut earliest: HashMap<String, (usize, Finding)> = HashMap::new();
+    for (commit, f) in found {
+        match earliest.get(&f.fingerprint) {
+            Some((c, _)) if *c <= commit => {}
+            _ => {
+                earliest.insert(f.fingerprint.clone(), (commit, f));
+            }
+        }
+    }
+    let mut infos: HashMap<usize, Option<CommitInfo>> = HashMap::new();
+    for (commit, mut f) in earliest.into_values() {
+        let info = infos
+            .entry(commit)
+            .or_insert_with(|| {
+                hist.commits
+                    .get(commit)
+                    .and_then(|id| commit_info(repo, *id))
+            })
+            .clone();
+        if let Some(git) = f.git.as_mut() {
+            git.commit = info;
+        }
+        findings.push(f);
+    }
+    Ok(())
+}
+
+fn scan_blob(
+    matcher: &Matcher,
+    repo: &Repository,
+    job: &BlobJob,
+    prefix: &str,
+    max_file_size: u64,
+    counters: &Counters,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Vec<(usize, Finding)> {
+    let fail = |what: &str, e: git2::Error| {
+        bump(&counters.errors, 1);
+        warn(&format!("object {}: {what}: {}", job.id, e.message()));
+        Vec::new()
+    };
+    // The header gives the size without inflating the blob.
+    match repo.odb().and_then(|odb| odb.read_header(job.id)) {
+        Ok((size, _)) if size as u64 > max_file_size => {
+            bump(&counters.skipped_too_large, 1);
+            return Vec::new();
+        }
+        Ok(_) => {}
+        Err(e) => return fail("cannot read", e),
+    }
+    let blob = match repo.find_blob(job.id) {
+        Ok(b) => b,
+        Err(e) => return fail("cannot read", e),
+    };
+    let data = blob.content();
+    if history::is_lfs_pointer(data) {
+        bump(&counters.skipped_lfs, 1);
+        return Vec::new();
+    }
+    if !counters.admit(data, max_file_size) {
+        return Vec::new();
+    }
+    let matches = matcher.scan(data);
+    if matches.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for site in &job.sites {
+        let path = if prefix.is_empty() {
+            site.path.clone()
+        } else {
+            format!("{prefix}/{}", site.path)
+        };
+        for mut f in finding::locate(matcher, &path, data, &matches) {
+            f.git = Some(GitOrigin {
+                blob: job.id.to_string(),
+                commit: None,
+            });
+            out.push((site.commit, f));
+        }
+    }
+    out
+}
+
+fn commit_info(repo: &Repository, id: Oid) -> Option<CommitInfo> {
+    let commit = repo.find_commit(id).ok()?;
+    let author = commit.author();
+    let when = author.when();
+    Some(CommitInfo {
+        commit: id.to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: finding::iso8601(when.seconds(), when.offset_minutes()),
+        message: commit
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// Scans what is staged in the repository at `path`, reporting only findings on the lines the
+/// next commit adds or changes.
+pub fn scan_staged(
+    matcher: &Matcher,
+    path: &Path,
+    max_file_size: u64,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Result<Outcome, HistoryError> {
+    let started = Instant::now();
+    let counters = Counters::default();
+    let repo = history::open(path)?;
+    let staged = staged::staged_changes(&repo)?;
+    for note in &staged.notes {
+        warn(note);
+    }
+    let mut findings = Vec::new();
+    for file in &staged.files {
+        let blob = match repo.find_blob(file.blob) {
+            Ok(b) => b,
+            Err(e) => {
+                bump(&counters.errors, 1);
+                warn(&format!(
+                    "{}: cannot read the staged blob {}: {}",
+                    file.path,
+                    file.blob,
+                    e.message()
+                ));
+                continue;
+            }
+        };
+        let data = blob.content();
+        if !counters.admit(data, max_file_size) {
+            continue;
+        }
+        let matches = matcher.scan(data);
+        let mut found = finding::locate(matcher, &file.path, data, &matches);
+        found.retain(|f| (f.line..=f.end_line).any(|l| file.added_lines.contains(&l)));
+        findings.extend(found);
+    }
+    Ok(finish(findings, counters, started, "file", 0))
 }

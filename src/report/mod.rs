@@ -46,19 +46,31 @@ pub fn summary(stats: &Stats) -> String {
     let secs = stats.elapsed.as_secs_f64();
     let mb = stats.bytes as f64 / 1e6;
     let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    let unit = if stats.unit.is_empty() {
+        "file"
+    } else {
+        stats.unit
+    };
     let mut line = format!(
-        "{} finding{} in {} file{} ({:.1} MB) in {:.2}s ({:.0} MB/s)",
+        "{} finding{} in {} {unit}{} ({:.1} MB)",
         stats.findings,
         plural(stats.findings),
         stats.files,
         plural(stats.files),
         mb,
-        secs,
-        rate
     );
+    if unit == "blob" {
+        line.push_str(&format!(
+            " from {} commit{}",
+            stats.commits,
+            plural(stats.commits)
+        ));
+    }
+    line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
     let skipped = [
         (stats.skipped_binary, "binary"),
         (stats.skipped_too_large, "too large"),
+        (stats.skipped_lfs, "LFS pointers"),
         (stats.errors, "unreadable"),
     ];
     for (n, what) in skipped {

@@ -132,21 +132,28 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
             f.rule_name, f.confidence
         ))
         .build();
-    let properties = PropertyBag::builder()
-        .additional_properties(BTreeMap::from([
-            ("confidence".to_string(), serde_json::json!(f.confidence)),
-            ("entropy".to_string(), serde_json::json!(f.entropy)),
-        ]))
-        .build();
+    let mut props = BTreeMap::from([
+        ("confidence".to_string(), serde_json::json!(f.confidence)),
+        ("entropy".to_string(), serde_json::json!(f.entropy)),
+    ]);
+    let mut fingerprints = BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]);
+    if let Some(git) = &f.git {
+        // The whole origin (commit, author, date, message, blob) as properties; the commit
+        // also in partialFingerprints, so a viewer tells apart one secret in two commits.
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(git) {
+            props.extend(map);
+        }
+        if let Some(c) = &git.commit {
+            fingerprints.insert("commit".to_string(), c.commit.clone());
+        }
+    }
+    let properties = PropertyBag::builder().additional_properties(props).build();
     let builder = SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .level(level(f.confidence))
         .message(message)
         .locations(vec![location])
-        .partial_fingerprints(BTreeMap::from([(
-            FINGERPRINT_KEY.to_string(),
-            f.fingerprint.clone(),
-        )]))
+        .partial_fingerprints(fingerprints)
         .properties(properties);
     match rule_index {
         Some(i) => builder.rule_index(i as i64).build(),
