@@ -1,0 +1,632 @@
+//! `keyhound git` (history) and `keyhound staged` (pre-commit) on real repositories that the
+//! tests build with the git command line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use common::*;
+use predicates::prelude::*;
+
+/// A scratch repository driven through the git CLI, with fixed identities and dates.
+struct Repo {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    tick: std::cell::Cell<u64>,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("repo");
+        std::fs::create_dir(&path).unwrap();
+        let repo = Repo {
+            _dir: dir,
+            path,
+            tick: std::cell::Cell::new(0),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        git_in(&self.path, args, self.tick.get())
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        write(&self.path, rel, content);
+    }
+
+    /// Stages everything and commits; returns the new commit id.
+    fn commit(&self, message: &str) -> String {
+        self.tick.set(self.tick.get() + 1);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn history(&self, extra: &[&str]) -> (i32, serde_json::Value, String) {
+        let out = keyhound()
+            .args(["git", "-f", "json"])
+            .args(extra)
+            .arg(&self.path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        (code, json(&out.stdout), stderr)
+    }
+
+    fn staged(&self) -> (i32, serde_json::Value, String) {
+        let out = keyhound()
+            .args(["staged", "-f", "json"])
+            .arg(&self.path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
+        (code, json(&out.stdout), stderr)
+    }
+}
+
+fn git_in(dir: &Path, args: &[&str], tick: u64) -> String {
+    let date = format!("{} +0100", 1_700_000_000 + tick * 60);
+    let out = Process::new("git")
+        .args([
+            "-c",
+            "protocol.file.allow=always",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn findings(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report.as_array().unwrap()
+}
+
+#[test]
+fn a_secret_added_then_deleted_is_found_in_history_not_in_the_tree() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("initial");
+    let pat = github_pat();
+    repo.write(
+        "config/settings.py",
+        &format!("DEBUG = True\nTOKEN = \"{pat}\"\n"),
+    );
+    let added = repo.commit("add settings");
+    repo.write(
+        "config/settings.py",
+        "DEBUG = True\nTOKEN = os.environ['TOKEN']\n",
+    );
+    repo.commit("use the environment");
+
+    keyhound().arg("scan").arg(&repo.path).assert().code(0);
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1);
+    let f = &findings(&report)[0];
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(f["rule_id"], "github-pat-classic");
+    assert_eq!(f["path"], "config/settings.py");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["secret"], pat.as_str());
+    assert_eq!(f["commit"], added.as_str());
+    assert_eq!(f["author"], "Ada Lovelace");
+    assert_eq!(f["email"], "ada@example.com");
+    assert_eq!(f["message"], "add settings");
+    assert_eq!(f["date"], "2023-11-14T23:15:20+01:00");
+    let blob = repo.git(&["rev-parse", &format!("{added}:config/settings.py")]);
+    assert_eq!(f["blob"], blob.as_str());
+    assert!(stderr.contains("from 3 commits"), "{stderr}");
+}
+
+#[test]
+fn a_secret_kept_through_many_commits_is_reported_once() {
+    let repo = Repo::new();
+    let key = stripe_key();
+    repo.write("billing.rb", &format!("KEY = '{key}'\n"));
+    let first = repo.commit("billing");
+    for i in 0..25 {
+        repo.write("billing.rb", &format!("KEY = '{key}'\n# revision {i}\n"));
+        repo.commit(&format!("revision {i}"));
+    }
+    let (_, report, stderr) = repo.history(&[]);
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(findings(&report)[0]["commit"], first.as_str());
+    // 26 versions of the file, each scanned once.
+    assert!(stderr.contains("in 26 blobs"), "{stderr}");
+}
+
+#[test]
+fn a_renamed_file_keeps_its_first_commit_and_path() {
+    let repo = Repo::new();
+    let aws = aws_key_id();
+    repo.write("old/keys.env", &format!("AWS_ACCESS_KEY_ID={aws}\n"));
+    let first = repo.commit("keys");
+    repo.git(&["mv", "old", "new"]);
+    let moved = repo.commit("move");
+    let (_, report, _) = repo.history(&[]);
+    let mut got: Vec<(String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    // One blob, two paths: once per (blob, path), each at the commit that put it there.
+    assert_eq!(
+        got,
+        vec![
+            ("new/keys.env".into(), moved),
+            ("old/keys.env".into(), first)
+        ]
+    );
+    let blobs: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["blob"].as_str().unwrap())
+        .collect();
+    assert_eq!(blobs[0], blobs[1]);
+}
+
+#[test]
+fn unmerged_branches_tags_and_the_branch_option() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let on_branch = slack_bot_token();
+    repo.write("bot.yaml", &format!("token: {on_branch}\n"));
+    let branch_commit = repo.commit("bot on a branch");
+    repo.git(&["checkout", "-q", "main"]);
+    // A tag on a commit that no branch contains.
+    repo.git(&["checkout", "-q", "--detach"]);
+    let in_tag = github_pat();
+    repo.write("release.env", &format!("GH={in_tag}\n"));
+    let tag_commit = repo.commit("release only");
+    repo.git(&["tag", "v1.0"]);
+    repo.git(&["checkout", "-q", "main"]);
+
+    let (_, report, _) = repo.history(&[]);
+    let mut got: Vec<(String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["secret"].as_str().unwrap().into(),
+                f["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (on_branch.clone(), branch_commit),
+        (in_tag.clone(), tag_commit),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    let (code, report, _) = repo.history(&["--branch", "main"]);
+    assert_eq!(code, 0, "{report:#}");
+    let (_, report, _) = repo.history(&["--branch", "feature"]);
+    assert_eq!(findings(&report).len(), 1);
+    assert_eq!(findings(&report)[0]["secret"], on_branch.as_str());
+}
+
+#[test]
+fn range_and_since_commit_scan_only_what_the_commits_introduced() {
+    let repo = Repo::new();
+    let old = aws_key_id();
+    repo.write("old.env", &format!("K={old}\n"));
+    let base = repo.commit("old secret");
+    let new = github_pat();
+    repo.write("new.py", &format!("T = '{new}'\n"));
+    let c2 = repo.commit("new secret");
+    repo.write("other.txt", "unrelated\n");
+    repo.commit("unrelated");
+
+    for args in [
+        vec!["--range".to_string(), format!("{base}..HEAD")],
+        vec!["--since-commit".to_string(), base.clone()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (_, report, stderr) = repo.history(&args);
+        assert_eq!(findings(&report).len(), 1, "{args:?}: {report:#}");
+        assert_eq!(findings(&report)[0]["secret"], new.as_str());
+        assert_eq!(findings(&report)[0]["commit"], c2.as_str());
+        // Blobs already in `base` (old.env) are not rescanned.
+        assert!(
+            stderr.contains("in 2 blobs") && stderr.contains("from 2 commits"),
+            "{stderr}"
+        );
+    }
+    let (code, _, _) = repo.history(&["--range", &format!("{c2}..HEAD")]);
+    assert_eq!(code, 0);
+    keyhound()
+        .args(["git", "--range", "nope..HEAD"])
+        .arg(&repo.path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'nope' does not name a commit"));
+}
+
+#[test]
+fn merges_attribute_to_the_branch_commit_and_evil_merges_to_the_merge() {
+    let repo = Repo::new();
+    repo.write("app.txt", "one\n");
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    let from_topic = stripe_key();
+    repo.write("topic.rb", &format!("K = '{from_topic}'\n"));
+    let topic_commit = repo.commit("topic secret");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main.txt", "main work\n");
+    repo.commit("main work");
+    repo.tick.set(repo.tick.get() + 1);
+    repo.git(&["merge", "-q", "--no-ff", "--no-commit", "topic"]);
+    // A secret that only the merge commit adds.
+    let in_merge = slack_bot_token();
+    repo.write("merge.yaml", &format!("slack: {in_merge}\n"));
+    repo.git(&["add", "merge.yaml"]);
+    repo.git(&["commit", "-q", "-m", "merge topic"]);
+    let merge = repo.git(&["rev-parse", "HEAD"]);
+
+    let (_, report, _) = repo.history(&[]);
+    let by_secret = |s: &str| {
+        findings(&report)
+            .iter()
+            .find(|f| f["secret"] == s)
+            .unwrap_or_else(|| panic!("{s} not found: {report:#}"))["commit"]
+            .clone()
+    };
+    assert_eq!(findings(&report).len(), 2);
+    assert_eq!(by_secret(&from_topic), topic_commit.as_str());
+    assert_eq!(by_secret(&in_merge), merge.as_str());
+}
+
+#[test]
+fn bare_and_shallow_clones() {
+    let repo = Repo::new();
+    let first = aws_key_id();
+    repo.write("a.env", &format!("K={first}\n"));
+    repo.commit("one");
+    repo.write("a.env", "K=from-vault\n");
+    repo.commit("two");
+    let last = github_pat();
+    repo.write("b.py", &format!("T='{last}'\n"));
+    repo.commit("three");
+
+    let bare = repo.path.with_file_name("bare.git");
+    git_in(
+        repo.path.parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo.path.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+        0,
+    );
+    let out = keyhound()
+        .args(["git", "-f", "json"])
+        .arg(&bare)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out.stdout).as_array().unwrap().len(), 2);
+
+    let shallow = repo.path.with_file_name("shallow");
+    let url = format!("file://{}", repo.path.display());
+    git_in(
+        repo.path.parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+        0,
+    );
+    let out = keyhound()
+        .args(["git", "-f", "json"])
+        .arg(&shallow)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report = json(&out.stdout);
+    // Only the last commit is there: the first secret is gone with the history.
+    assert_eq!(findings(&report).len(), 1);
+    assert_eq!(findings(&report)[0]["secret"], last.as_str());
+    assert!(stderr.contains("shallow"), "{stderr}");
+}
+
+#[test]
+fn unreachable_blobs_only_with_the_flag() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("base");
+    let lost = stripe_key();
+    let lost_file = repo.path.join("lost.txt");
+    std::fs::write(&lost_file, format!("key={lost}\n")).unwrap();
+    let blob = repo.git(&["hash-object", "-w", lost_file.to_str().unwrap()]);
+    std::fs::remove_file(&lost_file).unwrap();
+
+    let (code, _, _) = repo.history(&[]);
+    assert_eq!(code, 0);
+    let (code, report, _) = repo.history(&["--unreachable"]);
+    assert_eq!(code, 1);
+    let f = &findings(&report)[0];
+    assert_eq!(f["secret"], lost.as_str());
+    assert_eq!(f["blob"], blob.as_str());
+    assert_eq!(f["path"], format!("<unreachable>/{blob}"));
+    assert!(f.get("commit").is_none());
+}
+
+#[test]
+fn lfs_pointers_binary_and_huge_blobs_are_skipped_and_counted() {
+    let repo = Repo::new();
+    repo.write(
+        "model.bin",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    let mut binary = b"\x89PNG\r\n\x1a\n\x00\x00".to_vec();
+    binary.extend_from_slice(github_pat().as_bytes());
+    std::fs::write(repo.path.join("logo.png"), binary).unwrap();
+    let mut big = "y".repeat(4096);
+    big.push_str(&format!("\nK={}\n", aws_key_id()));
+    repo.write("big.txt", &big);
+    repo.commit("assets");
+    let out = keyhound()
+        .args(["git", "--max-file-size", "2K"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 binary"), "{stderr}");
+    assert!(stderr.contains("1 too large"), "{stderr}");
+    assert!(stderr.contains("1 LFS pointers"), "{stderr}");
+}
+
+#[test]
+fn a_corrupt_object_is_reported_by_id_and_the_scan_goes_on() {
+    let repo = Repo::new();
+    let kept = github_pat();
+    repo.write("kept.py", &format!("T='{kept}'\n"));
+    repo.write("broken.txt", "this blob will be damaged\n");
+    repo.commit("two files");
+    let broken = repo.git(&["rev-parse", "HEAD:broken.txt"]);
+    let object = repo
+        .path
+        .join(".git/objects")
+        .join(&broken[..2])
+        .join(&broken[2..]);
+    std::fs::set_permissions(&object, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::fs::write(&object, b"not zlib data at all").unwrap();
+
+    let out = keyhound()
+        .args(["git", "-f", "json"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("object {broken}")), "{stderr}");
+    assert!(stderr.contains("1 unreadable"), "{stderr}");
+    assert_eq!(json(&out.stdout)[0]["secret"], kept.as_str());
+}
+
+#[test]
+fn not_a_repository_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    keyhound()
+        .arg("git")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a git repository"))
+        .stderr(predicate::str::contains(dir.path().display().to_string()));
+}
+
+#[test]
+fn an_empty_repository_is_clean() {
+    let repo = Repo::new();
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 0);
+    assert!(findings(&report).is_empty());
+    assert!(stderr.contains("0 findings in 0 blobs"), "{stderr}");
+}
+
+#[test]
+fn sarif_carries_the_commit() {
+    let repo = Repo::new();
+    repo.write("k.env", &format!("K={}\n", aws_key_id()));
+    let commit = repo.commit("key");
+    let out = keyhound()
+        .args(["git", "-f", "sarif"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let sarif = json(&out.stdout);
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["commit"], commit.as_str());
+    assert_eq!(result["properties"]["author"], "Ada Lovelace");
+    assert_eq!(result["partialFingerprints"]["commit"], commit.as_str());
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "k.env"
+    );
+}
+
+#[test]
+fn redact_applies_to_history_findings() {
+    let repo = Repo::new();
+    let pat = github_pat();
+    repo.write("t.py", &format!("T='{pat}'\n"));
+    repo.commit("t");
+    for format in ["json", "human", "sarif", "jsonl"] {
+        let out = keyhound()
+            .args(["git", "--redact", "-f", format])
+            .arg(&repo.path)
+            .output()
+            .unwrap();
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains(&pat),
+            "{format}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains(&pat),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn submodules_are_entered_only_when_asked() {
+    let inner = Repo::new();
+    let secret = stripe_key();
+    inner.write("pay.rb", &format!("KEY='{secret}'\n"));
+    inner.commit("inner secret");
+    let outer = Repo::new();
+    outer.write("README.md", "outer\n");
+    outer.commit("outer");
+    outer.git(&[
+        "submodule",
+        "add",
+        "-q",
+        inner.path.to_str().unwrap(),
+        "vendor/inner",
+    ]);
+    outer.commit("add submodule");
+
+    let (code, _, _) = outer.history(&[]);
+    assert_eq!(code, 0);
+    let (code, report, _) = outer.history(&["--recurse-submodules"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report)[0]["path"], "vendor/inner/pay.rb");
+    assert_eq!(findings(&report)[0]["secret"], secret.as_str());
+}
+
+#[test]
+fn staged_reports_only_added_lines_with_new_line_numbers() {
+    let repo = Repo::new();
+    let old = aws_key_id();
+    repo.write("app.env", &format!("A=1\nOLD={old}\n"));
+    repo.commit("old key already committed");
+
+    // A new secret staged at line 2 of the new file; the old one moves to line 4.
+    let new = github_pat();
+    repo.write("app.env", &format!("A=1\nGH={new}\nB=2\nOLD={old}\n"));
+    repo.git(&["add", "app.env"]);
+    // An unstaged change holds a secret too: not part of the commit.
+    repo.write(
+        "app.env",
+        &format!("A=1\nGH={new}\nB=2\nOLD={old}\nS={}\n", stripe_key()),
+    );
+
+    let (code, report, _) = repo.staged();
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(findings(&report)[0]["secret"], new.as_str());
+    assert_eq!(findings(&report)[0]["line"], 2);
+    assert_eq!(findings(&report)[0]["path"], "app.env");
+    // `scan --staged` is the same scan.
+    keyhound()
+        .args(["scan", "--staged", "-f", "jsonl"])
+        .arg(&repo.path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(new.as_str()));
+}
+
+#[test]
+fn staged_removal_rename_and_binary_are_not_findings() {
+    let repo = Repo::new();
+    let pat = github_pat();
+    repo.write("a.py", &format!("T='{pat}'\nX=1\n"));
+    repo.commit("secret committed long ago");
+    // Removing the secret.
+    repo.write("a.py", "X=1\n");
+    repo.git(&["add", "a.py"]);
+    let (code, _, _) = repo.staged();
+    assert_eq!(code, 0);
+    repo.commit("remove it");
+
+    let key = stripe_key();
+    repo.write("b.rb", &format!("K='{key}'\nputs 1\nputs 2\nputs 3\n"));
+    repo.commit("b");
+    // Renaming a file with an old secret adds no new line with it.
+    repo.git(&["mv", "b.rb", "c.rb"]);
+    let mut binary = b"\x00\x01\x02".to_vec();
+    binary.extend_from_slice(aws_key_id().as_bytes());
+    std::fs::write(repo.path.join("blob.bin"), binary).unwrap();
+    repo.git(&["add", "blob.bin"]);
+    let (code, report, stderr) = repo.staged();
+    assert_eq!(code, 0, "{report:#} {stderr}");
+    assert!(stderr.contains("1 binary"), "{stderr}");
+}
+
+#[test]
+fn staged_works_before_the_first_commit_and_during_a_merge() {
+    let repo = Repo::new();
+    let pat = github_pat();
+    repo.write("first.py", &format!("T='{pat}'\n"));
+    repo.git(&["add", "first.py"]);
+    let (code, report, _) = repo.staged();
+    assert_eq!(code, 1);
+    assert_eq!(findings(&report)[0]["line"], 1);
+    repo.commit("first");
+
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.write("conflict.txt", "side\n");
+    repo.commit("side");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("conflict.txt", "main\n");
+    repo.commit("main");
+    let merge = Process::new("git")
+        .args(["merge", "-q", "side"])
+        .current_dir(&repo.path)
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.com")
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge should conflict");
+    let key = stripe_key();
+    repo.write("resolved.rb", &format!("K='{key}'\n"));
+    repo.git(&["add", "resolved.rb"]);
+    let (code, report, stderr) = repo.staged();
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report)[0]["secret"], key.as_str());
+    assert!(
+        stderr.contains("conflict.txt: unresolved merge conflict"),
+        "{stderr}"
+    );
+}
