@@ -42,7 +42,7 @@ declare -A times
 for ((r = 0; r < rounds; r++)); do
   for name in "${order[@]}"; do
     start=$(date +%s.%N)
-    eval "${cmds[$name]}" || true
+    eval "${cmds[$name]}" </dev/null || true
     end=$(date +%s.%N)
     times["$name"]+="$(echo "$end - $start" | bc) "
   done

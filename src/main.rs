@@ -189,13 +189,26 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
 }
 
 /// Writes the report beside its destination and renames it into place, so a failed write
-/// never leaves a partial report behind.
+/// never leaves a partial report behind. A destination that exists and is not a regular file
+/// (`/dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would replace
+/// the device with a file.
 fn write_file(path: &Path, format: Format, report: &Report) -> Result<()> {
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| fail(&io_reason(&e)))?;
+        let mut out = io::BufWriter::new(file);
+        return report::write(format, report, &mut out)
+            .and_then(|_| out.flush())
+            .map_err(|e| fail(&io_reason(&e)));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&io_reason(&e)))?;
     {
         let mut out = io::BufWriter::new(tmp.as_file_mut());

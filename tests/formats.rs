@@ -264,3 +264,38 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
         .code(2)
         .stderr(predicate::str::contains("/nonexistent-dir/report.json"));
 }
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_writes_through_it_and_leaves_it_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let (dir, _) = leaky_tree();
+    keyhound()
+        .args(["scan", "-f", "json", "-o", "/dev/null"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
+
+    // A FIFO receives the whole report.
+    let fifo = dir.path().join("report.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    keyhound()
+        .args(["scan", "-f", "json", "-o"])
+        .arg(&fifo)
+        .arg(dir.path().join("src"))
+        .assert()
+        .code(1);
+    let report = json(&reader.join().unwrap());
+    assert_eq!(report.as_array().unwrap().len(), 1);
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}
