@@ -66,7 +66,7 @@ fi
 # `keyhound staged` with a typical commit staged (three files, a few hundred lines).
 work="$tmp/work"
 git clone -q --shared "$repo" "$work" 2>/dev/null
-files=$(git -C "$work" ls-files | head -200 | tail -3)
+files=$(git -C "$work" ls-files | sed -n "198,200p")
 for f in $files; do
   for ((i = 0; i < 100; i++)); do echo "added line $i of a typical change" >>"$work/$f"; done
 done

@@ -1,21 +1,24 @@
 //! Filters between findings and reporters. Today: drop exact duplicates (the same file reached
-//! through two overlapping roots) and fix a stable order, so every output format is
+//! through two overlapping roots) and fix a total order, so every output format is
 //! deterministic whatever the thread count. Allowlists and baselines belong here too.
 
 use crate::finding::Finding;
 
 pub fn dedup_and_sort(mut findings: Vec<Finding>) -> Vec<Finding> {
-    findings.sort_by(|a, b| {
-        (a.path.as_str(), a.line, a.column, a.rule_id.as_str()).cmp(&(
-            b.path.as_str(),
-            b.line,
-            b.column,
-            b.rule_id.as_str(),
-        ))
-    });
-    findings.dedup_by(|a, b| {
-        a.path == b.path && a.line == b.line && a.column == b.column && a.rule_id == b.rule_id
-    });
+    // Two versions of a file can hold different secrets at the same place: the fingerprint
+    // (rule, path, secret) and the blob keep them apart, and make the order total.
+    let key = |f: &Finding| {
+        (
+            f.path.clone(),
+            f.line,
+            f.column,
+            f.rule_id.clone(),
+            f.fingerprint.clone(),
+            f.git.as_ref().map(|g| g.blob.clone()),
+        )
+    };
+    findings.sort_by_cached_key(key);
+    findings.dedup_by(|a, b| key(a) == key(b));
     findings
 }
 
@@ -40,6 +43,15 @@ mod tests {
             fingerprint: "x".into(),
             git: None,
         }
+    }
+
+    #[test]
+    fn same_place_different_secret_is_kept() {
+        let mut other = f("a", 9);
+        other.fingerprint = "y".into();
+        let out = dedup_and_sort(vec![other, f("a", 9), f("a", 9)]);
+        let fps: Vec<_> = out.iter().map(|f| f.fingerprint.as_str()).collect();
+        assert_eq!(fps, vec!["x", "y"]);
     }
 
     #[test]

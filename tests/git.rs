@@ -630,3 +630,28 @@ fn staged_works_before_the_first_commit_and_during_a_merge() {
         "{stderr}"
     );
 }
+
+#[test]
+fn different_secrets_at_the_same_place_in_two_versions_are_both_reported() {
+    let repo = Repo::new();
+    let first = github_pat();
+    repo.write("token.txt", &format!("{first}\n"));
+    let c1 = repo.commit("first token");
+    let second = github_pat();
+    repo.write("token.txt", &format!("{second}\n"));
+    let c2 = repo.commit("rotated token");
+    let (_, report, _) = repo.history(&[]);
+    let mut got: Vec<(String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["secret"].as_str().unwrap().into(),
+                f["commit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![(first, c1), (second, c2)];
+    want.sort();
+    assert_eq!(got, want);
+}
