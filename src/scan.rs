@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-use serde::Serialize;
-
 use git2::{Oid, Repository};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
 
 use crate::content::{is_binary, Content, Origin};
 use crate::filter;
@@ -19,8 +18,6 @@ use crate::matcher::Matcher;
 use crate::source::history::{self, HistoryError, Scope, Site};
 use crate::source::staged;
 use crate::source::worktree::{self, WalkOptions};
-
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -189,7 +186,7 @@ pub struct HistoryOptions {
     pub progress: bool,
 }
 
-/// A blob to scan: its id, where it appears, and a path prefix (a submodule's path).
+/// A blob to scan: its id and every (path, first commit) where it appears.
 struct BlobJob {
     id: Oid,
     sites: Vec<Site>,
@@ -219,6 +216,7 @@ pub fn scan_history(
         matcher,
         &repo,
         "",
+        &opts.scope,
         opts,
         &counters,
         warn,
@@ -226,11 +224,14 @@ pub fn scan_history(
         &mut commits,
     )?;
     if opts.recurse_submodules {
+        // A submodule has its own history, which the superproject's refs and ranges do not
+        // name: it is scanned whole.
         for (prefix, sub) in submodules(&repo, warn) {
             let result = scan_repository(
                 matcher,
                 &sub,
                 &prefix,
+                &Scope::AllRefs,
                 opts,
                 &counters,
                 warn,
@@ -272,13 +273,14 @@ fn scan_repository(
     matcher: &Matcher,
     repo: &Repository,
     prefix: &str,
+    scope: &Scope,
     opts: &HistoryOptions,
     counters: &Counters,
     warn: &(dyn Fn(&str) + Sync),
     findings: &mut Vec<Finding>,
     commits: &mut u64,
 ) -> Result<(), HistoryError> {
-    let mut hist = history::enumerate(repo, &opts.scope)?;
+    let mut hist = history::enumerate(repo, scope)?;
     for w in &hist.warnings {
         bump(&counters.errors, 1);
         warn(w);
