@@ -316,7 +316,7 @@ fn scan_repository(
             ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} blobs, {msg} ({per_sec}, {eta} left)",
+                "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} blobs, {msg}, {eta} left",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
@@ -349,10 +349,9 @@ fn scan_repository(
                 };
                 bar.inc(1);
                 if bar.position() % 256 == 0 {
-                    bar.set_message(format!(
-                        "{:.0} MB",
-                        counters.bytes.load(Ordering::Relaxed) as f64 / 1e6
-                    ));
+                    let mb = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+                    let secs = bar.elapsed().as_secs_f64().max(1e-3);
+                    bar.set_message(format!("{mb:.0} MB at {:.0} MB/s", mb / secs));
                 }
                 out
             },

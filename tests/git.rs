@@ -655,3 +655,38 @@ fn different_secrets_at_the_same_place_in_two_versions_are_both_reported() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn linked_worktrees_and_quiet_output() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("base");
+    let wt = repo.path.with_file_name("linked");
+    repo.git(&["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
+    let key = stripe_key();
+    write(&wt, "pay.rb", &format!("K='{key}'\n"));
+    git_in(&wt, &["add", "pay.rb"], 5);
+    // Staged in the linked worktree: found there.
+    let out = keyhound()
+        .args(["staged", "-f", "json"])
+        .arg(&wt)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out.stdout)[0]["secret"], key.as_str());
+    git_in(&wt, &["commit", "-q", "-m", "in the worktree"], 6);
+    // The history seen from the linked worktree holds its branch.
+    let out = keyhound()
+        .args(["git", "-q", "-f", "json"])
+        .arg(&wt)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out.stdout)[0]["secret"], key.as_str());
+    // --quiet: no summary, no progress bar, nothing on stderr.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
