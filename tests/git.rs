@@ -47,21 +47,18 @@ impl Repo {
     }
 
     fn history(&self, extra: &[&str]) -> (i32, serde_json::Value, String) {
-        let out = keyhound()
-            .args(["git", "-f", "json"])
-            .args(extra)
-            .arg(&self.path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        let code = out.status.code().unwrap_or(-1);
-        assert!(code == 0 || code == 1, "exit {code}: {stderr}");
-        (code, json(&out.stdout), stderr)
+        self.run("git", extra)
     }
 
     fn staged(&self) -> (i32, serde_json::Value, String) {
+        self.run("staged", &[])
+    }
+
+    /// Runs `keyhound SUBCOMMAND -f json EXTRA… REPO`: exit code (0 or 1), report, stderr.
+    fn run(&self, subcommand: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
         let out = keyhound()
-            .args(["staged", "-f", "json"])
+            .args([subcommand, "-f", "json"])
+            .args(extra)
             .arg(&self.path)
             .output()
             .unwrap();
@@ -167,16 +164,7 @@ fn a_renamed_file_keeps_its_first_commit_and_path() {
     repo.git(&["mv", "old", "new"]);
     let moved = repo.commit("move");
     let (_, report, _) = repo.history(&[]);
-    let mut got: Vec<(String, String)> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().into(),
-                f["commit"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = pairs(&report, "path", "commit");
     // One blob, two paths: once per (blob, path), each at the commit that put it there.
     assert_eq!(
         got,
@@ -211,16 +199,7 @@ fn unmerged_branches_tags_and_the_branch_option() {
     repo.git(&["checkout", "-q", "main"]);
 
     let (_, report, _) = repo.history(&[]);
-    let mut got: Vec<(String, String)> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["secret"].as_str().unwrap().into(),
-                f["commit"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = pairs(&report, "secret", "commit");
     let mut want = vec![
         (on_branch.clone(), branch_commit),
         (in_tag.clone(), tag_commit),
@@ -641,16 +620,7 @@ fn different_secrets_at_the_same_place_in_two_versions_are_both_reported() {
     repo.write("token.txt", &format!("{second}\n"));
     let c2 = repo.commit("rotated token");
     let (_, report, _) = repo.history(&[]);
-    let mut got: Vec<(String, String)> = findings(&report)
-        .iter()
-        .map(|f| {
-            (
-                f["secret"].as_str().unwrap().into(),
-                f["commit"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = pairs(&report, "secret", "commit");
     let mut want = vec![(first, c1), (second, c2)];
     want.sort();
     assert_eq!(got, want);

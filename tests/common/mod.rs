@@ -89,16 +89,21 @@ pub fn json(out: &[u8]) -> serde_json::Value {
 
 /// `(path, rule_id)` of every finding in a JSON report, sorted.
 pub fn found(report: &serde_json::Value) -> Vec<(String, String)> {
+    pairs(report, "path", "rule_id")
+}
+
+/// Two string fields of every finding in a JSON report, sorted.
+pub fn pairs(report: &serde_json::Value, a: &str, b: &str) -> Vec<(String, String)> {
+    let field = |f: &serde_json::Value, k: &str| {
+        f[k].as_str()
+            .unwrap_or_else(|| panic!("no string {k} in {f}"))
+            .to_string()
+    };
     let mut v: Vec<(String, String)> = report
         .as_array()
         .expect("JSON report is an array")
         .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|f| (field(f, a), field(f, b)))
         .collect();
     v.sort();
     v
