@@ -634,7 +634,7 @@ fn linked_worktrees_and_quiet_output() {
     let wt = repo.path.with_file_name("linked");
     repo.git(&["worktree", "add", "-q", "-b", "wt", wt.to_str().unwrap()]);
     let key = stripe_key();
-    write(&wt, "pay.rb", &format!("K='{key}'\n"));
+    write(&wt, "pay.rb", format!("K='{key}'\n"));
     git_in(&wt, &["add", "pay.rb"], 5);
     // Staged in the linked worktree: found there.
     let out = keyhound()

@@ -22,15 +22,7 @@ fn finds_generated_secrets_in_a_tree_and_reports_where() {
     );
     write(dir.path(), "README.md", "Nothing to see here.\n");
 
-    let out = keyhound()
-        .args(["scan", "--format", "json"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let report = json(&out);
+    let report = findings_of(&["scan", "--format", "json"], dir.path());
     assert_eq!(
         found(&report),
         vec![
@@ -223,15 +215,7 @@ fn invalid_utf8_around_a_secret_does_not_hide_it() {
     content.extend_from_slice(pat.as_bytes());
     content.extend_from_slice(b" \xc3\x28\n");
     write(dir.path(), "latin1.txt", content);
-    let out = keyhound()
-        .args(["scan", "-f", "json"])
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let report = json(&out);
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
     assert_eq!(report[0]["secret"], pat.as_str());
     assert_eq!(report[0]["rule_id"], "github-pat-classic");
     // Columns count characters: "caf\xe9 \xff\xfe token=" is 14 of them.

@@ -74,6 +74,19 @@ pub fn slack_bot_token() -> String {
     )
 }
 
+/// Runs `keyhound ARGS… PATH`, expects findings (exit 1) and returns the JSON report on stdout.
+pub fn findings_of(args: &[&str], path: &Path) -> serde_json::Value {
+    let out = keyhound()
+        .args(args)
+        .arg(path)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    json(&out)
+}
+
 pub fn write(dir: &Path, rel: &str, content: impl AsRef<[u8]>) {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
