@@ -306,11 +306,6 @@ fn scan_repository(
         }
     }
 
-    // Pack order: delta bases stay in libgit2's cache. Loose objects go last.
-    let positions = history::pack_positions(repo);
-    jobs.sort_by_key(|j| positions.get(&j.id).copied().unwrap_or((u32::MAX, 0)));
-    drop(positions);
-
     let bar = if opts.progress {
         let bar =
             ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
