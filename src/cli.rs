@@ -171,6 +171,19 @@ pub struct CommonArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// A file of fingerprints never to report (one per line, `#` comments), besides the
+    /// `.keyhoundignore` at the root of the scanned tree or repository. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Vec<PathBuf>,
+
+    /// Also report suppressed findings (`keyhound:allow`, ignore files), marked as such.
+    #[arg(long)]
+    pub show_suppressed: bool,
+
+    /// Show each finding's fingerprint in human output (for `.keyhoundignore`).
+    #[arg(long)]
+    pub print_fingerprints: bool,
+
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

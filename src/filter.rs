@@ -1,8 +1,107 @@
-//! Filters between findings and reporters. Today: drop exact duplicates (the same file reached
-//! through two overlapping roots) and fix a total order, so every output format is
-//! deterministic whatever the thread count. Allowlists and baselines belong here too.
+//! Filters between findings and reporters: suppressions (`keyhound:allow` on the line, the
+//! fingerprints of `.keyhoundignore`), then duplicates (the same file reached through two
+//! overlapping roots) and a total order, so every output format is deterministic whatever the
+//! thread count. A suppressed finding is counted, never silently dropped.
 
-use crate::finding::Finding;
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::finding::{Finding, Suppression};
+
+const ALLOW_MARKER: &[u8] = b"keyhound:allow";
+
+/// Whether `line` allows a finding of `rule_id`: it holds `keyhound:allow` (in any comment
+/// syntax), either alone, or followed by rule ids of which this is one
+/// (`# keyhound:allow aws-access-key-id`).
+pub fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
+    let Some(at) = memchr::memmem::find(line, ALLOW_MARKER) else {
+        return false;
+    };
+    let rest = &line[at + ALLOW_MARKER.len()..];
+    // `keyhound:allowed` or `keyhound:allow-x` is some other word.
+    if rest
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return false;
+    }
+    let ids: Vec<&[u8]> = rest
+        .split(|&b| b == b' ' || b == b'\t' || b == b',')
+        .filter(|w| !w.is_empty())
+        .take_while(|w| {
+            w.iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        .collect();
+    ids.is_empty() || ids.iter().any(|w| *w == rule_id.as_bytes())
+}
+
+/// Fingerprints never to report again: one per line, `#` starts a comment.
+#[derive(Debug, Default, Clone)]
+pub struct IgnoreFile {
+    fingerprints: HashSet<String>,
+}
+
+impl IgnoreFile {
+    pub fn parse(text: &str) -> IgnoreFile {
+        let fingerprints = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        IgnoreFile { fingerprints }
+    }
+
+    /// Reads `path`; a missing file is an empty ignore list.
+    pub fn load(path: &Path) -> std::io::Result<IgnoreFile> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(IgnoreFile::parse(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IgnoreFile::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn extend(&mut self, other: IgnoreFile) {
+        self.fingerprints.extend(other.fingerprints);
+    }
+
+    pub fn contains(&self, fingerprint: &str) -> bool {
+        self.fingerprints.contains(fingerprint)
+    }
+}
+
+/// What suppression set aside, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Suppressed {
+    pub inline: u64,
+    pub ignore_file: u64,
+}
+
+/// Marks findings whose fingerprint the ignore file lists, counts every suppressed finding,
+/// and keeps them only when `keep` (`--show-suppressed`).
+pub fn suppress(
+    findings: Vec<Finding>,
+    ignore: &IgnoreFile,
+    keep: bool,
+) -> (Vec<Finding>, Suppressed) {
+    let mut counts = Suppressed::default();
+    let mut out = Vec::with_capacity(findings.len());
+    for mut f in findings {
+        if f.suppressed.is_none() && ignore.contains(&f.fingerprint) {
+            f.suppressed = Some(Suppression::IgnoreFile);
+        }
+        match f.suppressed {
+            Some(Suppression::Inline) => counts.inline += 1,
+            Some(Suppression::IgnoreFile) => counts.ignore_file += 1,
+            None => {}
+        }
+        if f.suppressed.is_none() || keep {
+            out.push(f);
+        }
+    }
+    (out, counts)
+}
 
 pub fn dedup_and_sort(mut findings: Vec<Finding>) -> Vec<Finding> {
     // Two versions of a file can hold different secrets at the same place: the fingerprint
@@ -42,7 +141,44 @@ mod tests {
             confidence: Confidence::High,
             fingerprint: "x".into(),
             git: None,
+            suppressed: None,
         }
+    }
+
+    #[test]
+    fn inline_allow_markers() {
+        assert!(inline_allowed(b"key = 'x' # keyhound:allow", "r"));
+        assert!(inline_allowed(b"key = 'x' // keyhound:allow r, q", "r"));
+        assert!(inline_allowed(b"<!-- keyhound:allow q r -->", "r"));
+        assert!(!inline_allowed(b"key = 'x' # keyhound:allow q", "r"));
+        assert!(!inline_allowed(b"key = 'x' # keyhound:allowed", "r"));
+        assert!(!inline_allowed(b"key = 'x'", "r"));
+    }
+
+    #[test]
+    fn ignore_file_and_counts() {
+        let ignore = IgnoreFile::parse("# known test keys\nx  # the fixture\n\n");
+        let mut inline = f("b", 1);
+        inline.fingerprint = "z".into();
+        inline.suppressed = Some(Suppression::Inline);
+        let mut other = f("c", 1);
+        other.fingerprint = "y".into();
+        let (kept, counts) = suppress(
+            vec![f("a", 1), inline.clone(), other.clone()],
+            &ignore,
+            false,
+        );
+        assert_eq!(kept, vec![other.clone()]);
+        assert_eq!(
+            counts,
+            Suppressed {
+                inline: 1,
+                ignore_file: 1
+            }
+        );
+        let (kept, _) = suppress(vec![f("a", 1), inline, other], &ignore, true);
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept[0].suppressed, Some(Suppression::IgnoreFile));
     }
 
     #[test]

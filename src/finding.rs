@@ -32,6 +32,18 @@ pub struct Finding {
     /// Where in git history the secret entered (history scans only).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub git: Option<GitOrigin>,
+    /// Why the finding is suppressed, if it is (shown with `--show-suppressed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Suppression {
+    /// `keyhound:allow` on the secret's line.
+    Inline,
+    /// Its fingerprint is in `.keyhoundignore`.
+    IgnoreFile,
 }
 
 /// Where a finding sits in git: its blob, and the commit that first brought that blob to the
@@ -94,6 +106,8 @@ pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) 
                 confidence: rule.confidence,
                 fingerprint: fingerprint(&rule.id, path, secret),
                 git: None,
+                suppressed: crate::filter::inline_allowed(line_of(data, line_start), &rule.id)
+                    .then_some(Suppression::Inline),
             }
         })
         .collect()
@@ -133,13 +147,16 @@ fn char_column(prefix: &[u8]) -> usize {
     1 + prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
-fn context_line(data: &[u8], line_start: usize, secret_start: usize) -> String {
+/// The whole line that starts at `line_start`, without its line ending.
+fn line_of(data: &[u8], line_start: usize) -> &[u8] {
     let line_end =
         memchr::memchr(b'\n', &data[line_start..]).map_or(data.len(), |i| line_start + i);
-    let mut line = &data[line_start..line_end];
-    if line.last() == Some(&b'\r') {
-        line = &line[..line.len() - 1];
-    }
+    let line = &data[line_start..line_end];
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn context_line(data: &[u8], line_start: usize, secret_start: usize) -> String {
+    let line = line_of(data, line_start);
     if line.len() <= MAX_LINE_LEN {
         return String::from_utf8_lossy(line).into_owned();
     }

@@ -11,10 +11,11 @@ use clap::Parser;
 use keyhound::cli::{
     Cli, ColorChoice, Command, CommonArgs, GitArgs, ListFormat, RulesCommand, ScanArgs, StagedArgs,
 };
+use keyhound::filter::IgnoreFile;
 use keyhound::matcher::Matcher;
 use keyhound::report::{self, Format, Report};
 use keyhound::rules;
-use keyhound::scan::{self, HistoryOptions, ScanOptions};
+use keyhound::scan::{self, Filters, HistoryOptions, ScanOptions};
 use keyhound::source::history::Scope;
 use keyhound::source::{stdin, worktree::WalkOptions};
 
@@ -53,6 +54,28 @@ fn warn(msg: &str) {
     eprintln!("keyhound: warning: {msg}");
 }
 
+/// Suppression settings: the `.keyhoundignore` at each top directory given, plus every
+/// `--ignore-file` (which must exist).
+fn filters(common: &CommonArgs, tops: &[PathBuf]) -> Result<Filters> {
+    let mut ignore = IgnoreFile::default();
+    for top in tops {
+        let path = top.join(".keyhoundignore");
+        ignore.extend(
+            IgnoreFile::load(&path)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?,
+        );
+    }
+    for path in &common.ignore_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
+        ignore.extend(IgnoreFile::parse(&text));
+    }
+    Ok(Filters {
+        ignore,
+        show_suppressed: common.show_suppressed,
+    })
+}
+
 fn run_scan(args: ScanArgs) -> Result<u8> {
     if args.staged {
         let repo = match args.paths.as_slice() {
@@ -87,7 +110,8 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     let matcher = Matcher::new(rules::embedded());
     let outcome = if use_stdin {
         let content = stdin::read().context("<stdin>: cannot read")?;
-        scan::scan_one(&matcher, &content, opts.max_file_size)
+        let filters = filters(&args.common, &[])?;
+        scan::scan_one(&matcher, &content, opts.max_file_size, &filters)
     } else {
         let roots = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -99,7 +123,9 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
                 bail!("{}: {}", root.display(), io_reason(&e));
             }
         }
-        scan::scan_paths(&matcher, &roots, &opts, &warn)
+        let dirs: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
+        let filters = filters(&args.common, &dirs)?;
+        scan::scan_paths(&matcher, &roots, &opts, &filters, &warn)
     };
     report_outcome(outcome, &matcher, &args.common)
 }
@@ -132,15 +158,28 @@ fn run_git(args: GitArgs) -> Result<u8> {
         recurse_submodules: args.recurse_submodules,
         max_file_size: args.common.max_file_size,
         progress: !args.common.quiet && io::stderr().is_terminal(),
+        filters: filters(&args.common, &repo_top(&args.repo))?,
     };
     let matcher = Matcher::new(rules::embedded());
     let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
     report_outcome(outcome, &matcher, &args.common)
 }
 
+/// The work tree's top directory, where its `.keyhoundignore` lives (none for a bare repository).
+fn repo_top(repo: &Path) -> Vec<PathBuf> {
+    scan::repository_root(repo).into_iter().collect()
+}
+
 fn run_staged(args: StagedArgs) -> Result<u8> {
     let matcher = Matcher::new(rules::embedded());
-    let outcome = scan::scan_staged(&matcher, &args.repo, args.common.max_file_size, &warn)?;
+    let filters = filters(&args.common, &repo_top(&args.repo))?;
+    let outcome = scan::scan_staged(
+        &matcher,
+        &args.repo,
+        args.common.max_file_size,
+        &filters,
+        &warn,
+    )?;
     report_outcome(outcome, &matcher, &args.common)
 }
 
@@ -166,6 +205,7 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
         matcher,
         color,
         redacted: args.redact.is_some(),
+        print_fingerprints: args.print_fingerprints,
     };
     match &args.output {
         Some(path) => write_file(path, args.format, &report)?,
@@ -181,7 +221,7 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
     if !args.quiet {
         eprintln!("{}", report::summary(&outcome.stats));
     }
-    Ok(if outcome.findings.is_empty() {
+    Ok(if outcome.stats.findings == 0 {
         0
     } else {
         args.exit_code

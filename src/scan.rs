@@ -25,6 +25,15 @@ pub struct ScanOptions {
     pub walk: WalkOptions,
 }
 
+/// Suppression settings shared by every scan.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Fingerprints from `.keyhoundignore` files and `--ignore-file`.
+    pub ignore: filter::IgnoreFile,
+    /// Keep suppressed findings in the report, marked (`--show-suppressed`).
+    pub show_suppressed: bool,
+}
+
 /// What a scan looked at and skipped: printed in the summary, so nothing is skipped silently.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Stats {
@@ -38,6 +47,9 @@ pub struct Stats {
     pub skipped_lfs: u64,
     pub errors: u64,
     pub findings: u64,
+    /// Findings set aside by `keyhound:allow` and by the ignore file.
+    pub allowed_inline: u64,
+    pub ignored: u64,
     /// What `files` counts: "file" or "blob".
     #[serde(skip)]
     pub unit: &'static str,
@@ -96,6 +108,7 @@ pub fn scan_paths(
     matcher: &Matcher,
     roots: &[PathBuf],
     opts: &ScanOptions,
+    filters: &Filters,
     warn: &(dyn Fn(&str) + Sync),
 ) -> Outcome {
     let started = Instant::now();
@@ -139,18 +152,23 @@ pub fn scan_paths(
             .collect();
         findings.extend(found.into_iter().flatten());
     }
-    finish(findings, counters, started, "file", 0)
+    finish(findings, counters, started, "file", 0, filters)
 }
 
 /// Scans stdin (already read into `content`) like one file.
-pub fn scan_one(matcher: &Matcher, content: &Content, max_file_size: u64) -> Outcome {
+pub fn scan_one(
+    matcher: &Matcher,
+    content: &Content,
+    max_file_size: u64,
+    filters: &Filters,
+) -> Outcome {
     let started = Instant::now();
     let counters = Counters::default();
     let mut findings = Vec::new();
     if counters.admit(&content.bytes, max_file_size) {
         findings = scan_content(matcher, content);
     }
-    finish(findings, counters, started, "file", 0)
+    finish(findings, counters, started, "file", 0, filters)
 }
 
 fn finish(
@@ -159,7 +177,10 @@ fn finish(
     started: Instant,
     unit: &'static str,
     commits: u64,
+    filters: &Filters,
 ) -> Outcome {
+    let (findings, suppressed) =
+        filter::suppress(findings, &filters.ignore, filters.show_suppressed);
     let findings = filter::dedup_and_sort(findings);
     let stats = Stats {
         files: c.files.into_inner(),
@@ -169,7 +190,9 @@ fn finish(
         skipped_too_large: c.skipped_too_large.into_inner(),
         skipped_lfs: c.skipped_lfs.into_inner(),
         errors: c.errors.into_inner(),
-        findings: findings.len() as u64,
+        findings: findings.iter().filter(|f| f.suppressed.is_none()).count() as u64,
+        allowed_inline: suppressed.inline,
+        ignored: suppressed.ignore_file,
         elapsed: started.elapsed(),
         unit,
     };
@@ -184,6 +207,7 @@ pub struct HistoryOptions {
     pub max_file_size: u64,
     /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
     pub progress: bool,
+    pub filters: Filters,
 }
 
 /// A blob to scan: its id and every (path, first commit) where it appears.
@@ -244,7 +268,14 @@ pub fn scan_history(
             }
         }
     }
-    Ok(finish(findings, counters, started, "blob", commits))
+    Ok(finish(
+        findings,
+        counters,
+        started,
+        "blob",
+        commits,
+        &opts.filters,
+    ))
 }
 
 /// Checked-out submodules, recursively, with their paths in the superproject.
@@ -462,6 +493,7 @@ pub fn scan_staged(
     matcher: &Matcher,
     path: &Path,
     max_file_size: u64,
+    filters: &Filters,
     warn: &(dyn Fn(&str) + Sync),
 ) -> Result<Outcome, HistoryError> {
     let started = Instant::now();
@@ -495,5 +527,11 @@ pub fn scan_staged(
         found.retain(|f| (f.line..=f.end_line).any(|l| file.added_lines.contains(&l)));
         findings.extend(found);
     }
-    Ok(finish(findings, counters, started, "file", 0))
+    Ok(finish(findings, counters, started, "file", 0, filters))
+}
+
+/// The top of the work tree holding `path` (where `.keyhoundignore` lives), if any.
+pub fn repository_root(path: &Path) -> Option<PathBuf> {
+    let repo = history::open(path).ok()?;
+    repo.workdir().map(Path::to_path_buf)
 }

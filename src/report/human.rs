@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::hide;
+use crate::finding::{hide, Suppression};
 use crate::rules::Confidence;
 
 const BOLD: &str = "\x1b[1m";
@@ -61,6 +61,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             context.trim(),
             paint(RESET)
         )?;
+        if let Some(why) = f.suppressed {
+            let why = match why {
+                Suppression::Inline => "allowed inline (keyhound:allow)",
+                Suppression::IgnoreFile => "in the ignore file",
+            };
+            writeln!(out, "      suppressed: {why}")?;
+        }
+        if report.print_fingerprints {
+            writeln!(out, "      fingerprint: {}", f.fingerprint)?;
+        }
     }
     if !report.findings.is_empty() {
         writeln!(out)?;

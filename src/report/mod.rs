@@ -30,6 +30,8 @@ pub struct Report<'a> {
     pub color: bool,
     /// The secrets were already replaced (`--redact`): do not mask them again.
     pub redacted: bool,
+    /// Show fingerprints in human output.
+    pub print_fingerprints: bool,
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -72,6 +74,8 @@ pub fn summary(stats: &Stats) -> String {
         (stats.skipped_too_large, "too large"),
         (stats.skipped_lfs, "LFS pointers"),
         (stats.errors, "unreadable"),
+        (stats.allowed_inline, "allowed inline"),
+        (stats.ignored, "in the ignore file"),
     ];
     for (n, what) in skipped {
         if n > 0 {

@@ -8,11 +8,11 @@ use std::io::{self, Write};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    Sarif, Tool, ToolComponent,
+    Sarif, Suppression as SarifSuppression, Tool, ToolComponent,
 };
 
 use super::Report;
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::rules::{Confidence, Rule};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -155,10 +155,22 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(properties);
-    match rule_index {
+    let mut result = match rule_index {
         Some(i) => builder.rule_index(i as i64).build(),
         None => builder.build(),
+    };
+    // With --show-suppressed: an inline allow is an in-source suppression, the ignore file an
+    // external one.
+    if let Some(why) = f.suppressed {
+        let kind = match why {
+            Suppression::Inline => "inSource",
+            Suppression::IgnoreFile => "external",
+        };
+        result.suppressions = Some(vec![SarifSuppression::builder()
+            .kind(serde_json::json!(kind))
+            .build()]);
     }
+    result
 }
 
 /// A relative URI reference for a path: `/` separators, everything outside RFC 3986's
