@@ -33,7 +33,7 @@ pub fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
                 .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         })
         .collect();
-    ids.is_empty() || ids.iter().any(|w| *w == rule_id.as_bytes())
+    ids.is_empty() || ids.contains(&rule_id.as_bytes())
 }
 
 /// Fingerprints never to report again: one per line, `#` starts a comment.
