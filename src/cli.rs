@@ -39,6 +39,40 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Accept the current findings: write them to a baseline, so that scans given
+    /// `--baseline FILE` report only new ones.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan, and write every current finding to the baseline file.
+    Create(BaselineArgs),
+    /// Scan again: add new findings to the baseline and drop the ones that are gone.
+    Update(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The directory to scan, or with --git, the repository.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Take the findings of the whole git history instead of the working tree.
+    #[arg(long)]
+    pub git: bool,
+
+    /// The baseline file.
+    #[arg(
+        long,
+        short,
+        value_name = "FILE",
+        default_value = "keyhound-baseline.json"
+    )]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,7 +210,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Vec<PathBuf>,
 
-    /// Also report suppressed findings (`keyhound:allow`, ignore files), marked as such.
+    /// Report only findings that are not in this baseline (see `keyhound baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Also report suppressed findings (`keyhound:allow`, ignore files, baseline), marked.
     #[arg(long)]
     pub show_suppressed: bool,
 

@@ -3,8 +3,11 @@
 //! overlapping roots) and a total order, so every output format is deterministic whatever the
 //! thread count. A suppressed finding is counted, never silently dropped.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::finding::{Finding, Suppression};
 
@@ -71,18 +74,80 @@ impl IgnoreFile {
     }
 }
 
+/// A baseline: the findings a project has accepted, so that scans report only new ones.
+/// Secrets are stored only as hashes; entries are sorted by fingerprint, so the file diffs
+/// well.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub tool: String,
+    pub findings: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub path: String,
+    /// SHA-256 of the secret, hex.
+    pub secret_sha256: String,
+    /// Where it was when the baseline was written (informational: matching ignores lines).
+    pub line: usize,
+}
+
+impl Baseline {
+    pub fn of(findings: &[Finding]) -> Baseline {
+        let mut entries: BTreeMap<String, BaselineEntry> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.suppressed.is_none()) {
+            entries
+                .entry(f.fingerprint.clone())
+                .or_insert_with(|| BaselineEntry {
+                    fingerprint: f.fingerprint.clone(),
+                    rule_id: f.rule_id.clone(),
+                    path: f.path.clone(),
+                    secret_sha256: Sha256::digest(f.secret.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect(),
+                    line: f.line,
+                });
+        }
+        Baseline {
+            version: 1,
+            tool: "keyhound".into(),
+            findings: entries.into_values().collect(),
+        }
+    }
+
+    /// Reads a baseline file; the error names the file and the problem.
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a keyhound baseline: {e}", path.display()))
+    }
+
+    pub fn fingerprints(&self) -> HashSet<String> {
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.clone())
+            .collect()
+    }
+}
+
 /// What suppression set aside, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Suppressed {
     pub inline: u64,
     pub ignore_file: u64,
+    pub baseline: u64,
 }
 
-/// Marks findings whose fingerprint the ignore file lists, counts every suppressed finding,
-/// and keeps them only when `keep` (`--show-suppressed`).
+/// Marks findings whose fingerprint the ignore file or the baseline lists, counts every
+/// suppressed finding, and keeps them only when `keep` (`--show-suppressed`).
 pub fn suppress(
     findings: Vec<Finding>,
     ignore: &IgnoreFile,
+    baseline: &HashSet<String>,
     keep: bool,
 ) -> (Vec<Finding>, Suppressed) {
     let mut counts = Suppressed::default();
@@ -91,9 +156,13 @@ pub fn suppress(
         if f.suppressed.is_none() && ignore.contains(&f.fingerprint) {
             f.suppressed = Some(Suppression::IgnoreFile);
         }
+        if f.suppressed.is_none() && baseline.contains(&f.fingerprint) {
+            f.suppressed = Some(Suppression::Baseline);
+        }
         match f.suppressed {
             Some(Suppression::Inline) => counts.inline += 1,
             Some(Suppression::IgnoreFile) => counts.ignore_file += 1,
+            Some(Suppression::Baseline) => counts.baseline += 1,
             None => {}
         }
         if f.suppressed.is_none() || keep {
@@ -163,22 +232,33 @@ mod tests {
         inline.suppressed = Some(Suppression::Inline);
         let mut other = f("c", 1);
         other.fingerprint = "y".into();
-        let (kept, counts) = suppress(
-            vec![f("a", 1), inline.clone(), other.clone()],
-            &ignore,
-            false,
-        );
+        let none = HashSet::new();
+        let all = vec![f("a", 1), inline.clone(), other.clone()];
+        let (kept, counts) = suppress(all.clone(), &ignore, &none, false);
         assert_eq!(kept, vec![other.clone()]);
         assert_eq!(
-            counts,
-            Suppressed {
-                inline: 1,
-                ignore_file: 1
-            }
+            (counts.inline, counts.ignore_file, counts.baseline),
+            (1, 1, 0)
         );
-        let (kept, _) = suppress(vec![f("a", 1), inline, other], &ignore, true);
+        let baseline = HashSet::from(["y".to_string()]);
+        let (kept, counts) = suppress(vec![other], &IgnoreFile::default(), &baseline, false);
+        assert!(kept.is_empty());
+        assert_eq!(counts.baseline, 1);
+        let (kept, _) = suppress(all, &ignore, &none, true);
         assert_eq!(kept.len(), 3);
         assert_eq!(kept[0].suppressed, Some(Suppression::IgnoreFile));
+    }
+
+    #[test]
+    fn baseline_keeps_hashes_not_secrets() {
+        let mut a = f("a", 3);
+        a.secret = "s3cr3t-value".into();
+        let b = Baseline::of(&[a.clone(), a]);
+        assert_eq!(b.findings.len(), 1);
+        let text = serde_json::to_string(&b).unwrap();
+        assert!(!text.contains("s3cr3t-value"));
+        assert_eq!(b.findings[0].secret_sha256.len(), 64);
+        assert_eq!(b.fingerprints(), HashSet::from(["x".to_string()]));
     }
 
     #[test]

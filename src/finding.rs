@@ -44,6 +44,8 @@ pub enum Suppression {
     Inline,
     /// Its fingerprint is in `.keyhoundignore`.
     IgnoreFile,
+    /// Its fingerprint is in the baseline.
+    Baseline,
 }
 
 /// Where a finding sits in git: its blob, and the commit that first brought that blob to the

@@ -9,9 +9,10 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use keyhound::cli::{
-    Cli, ColorChoice, Command, CommonArgs, GitArgs, ListFormat, RulesCommand, ScanArgs, StagedArgs,
+    BaselineCommand, Cli, ColorChoice, Command, CommonArgs, GitArgs, ListFormat, RulesCommand,
+    ScanArgs, StagedArgs,
 };
-use keyhound::filter::IgnoreFile;
+use keyhound::filter::{Baseline, IgnoreFile};
 use keyhound::matcher::Matcher;
 use keyhound::report::{self, Format, Report};
 use keyhound::rules;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Git(args) => run_git(args),
         Command::Staged(args) => run_staged(args),
         Command::Rules { command } => run_rules(command),
+        Command::Baseline { command } => run_baseline(command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -54,9 +56,8 @@ fn warn(msg: &str) {
     eprintln!("keyhound: warning: {msg}");
 }
 
-/// Suppression settings: the `.keyhoundignore` at each top directory given, plus every
-/// `--ignore-file` (which must exist).
-fn filters(common: &CommonArgs, tops: &[PathBuf]) -> Result<Filters> {
+/// The `.keyhoundignore` files at the top directories given (a missing one is empty).
+fn filters_ignore(tops: &[PathBuf]) -> Result<IgnoreFile> {
     let mut ignore = IgnoreFile::default();
     for top in tops {
         let path = top.join(".keyhoundignore");
@@ -65,13 +66,27 @@ fn filters(common: &CommonArgs, tops: &[PathBuf]) -> Result<Filters> {
                 .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?,
         );
     }
+    Ok(ignore)
+}
+
+/// Suppression settings: the `.keyhoundignore` at each top directory given, plus every
+/// `--ignore-file` (which must exist).
+fn filters(common: &CommonArgs, tops: &[PathBuf]) -> Result<Filters> {
+    let mut ignore = filters_ignore(tops)?;
     for path in &common.ignore_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
         ignore.extend(IgnoreFile::parse(&text));
     }
+    let baseline = match &common.baseline {
+        Some(path) => Baseline::load(path)
+            .map_err(anyhow::Error::msg)?
+            .fingerprints(),
+        None => Default::default(),
+    };
     Ok(Filters {
         ignore,
+        baseline,
         show_suppressed: common.show_suppressed,
     })
 }
@@ -228,11 +243,18 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
     })
 }
 
-/// Writes the report beside its destination and renames it into place, so a failed write
-/// never leaves a partial report behind. A destination that exists and is not a regular file
-/// (`/dev/null`, a FIFO, `/dev/stdout`) is written in place: renaming over it would replace
-/// the device with a file.
+/// Writes the report to `path`.
 fn write_file(path: &Path, format: Format, report: &Report) -> Result<()> {
+    write_atomically(path, |out| report::write(format, report, out))
+}
+
+/// Writes beside the destination and renames into place, so a failed write never leaves a
+/// partial file behind. A destination that exists and is not a regular file (`/dev/null`, a
+/// FIFO, `/dev/stdout`) is written in place: renaming over it would replace the device.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", path.display());
     let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
     if special {
@@ -241,7 +263,7 @@ fn write_file(path: &Path, format: Format, report: &Report) -> Result<()> {
             .open(path)
             .map_err(|e| fail(&io_reason(&e)))?;
         let mut out = io::BufWriter::new(file);
-        return report::write(format, report, &mut out)
+        return write(&mut out)
             .and_then(|_| out.flush())
             .map_err(|e| fail(&io_reason(&e)));
     }
@@ -252,12 +274,85 @@ fn write_file(path: &Path, format: Format, report: &Report) -> Result<()> {
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&io_reason(&e)))?;
     {
         let mut out = io::BufWriter::new(tmp.as_file_mut());
-        report::write(format, report, &mut out)
+        write(&mut out)
             .and_then(|_| out.flush())
             .map_err(|e| fail(&io_reason(&e)))?;
     }
     tmp.persist(path).map_err(|e| fail(&io_reason(&e.error)))?;
     Ok(())
+}
+
+fn run_baseline(command: BaselineCommand) -> Result<u8> {
+    let (args, update) = match command {
+        BaselineCommand::Create(a) => (a, false),
+        BaselineCommand::Update(a) => (a, true),
+    };
+    let before = if update && args.output.exists() {
+        Some(Baseline::load(&args.output).map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
+    let matcher = Matcher::new(rules::embedded());
+    let tops = if args.git {
+        repo_top(&args.path)
+    } else {
+        vec![args.path.clone()]
+    };
+    // Inline allows and .keyhoundignore still apply: what they suppress is not baselined.
+    let filters = Filters {
+        ignore: filters_ignore(&tops)?,
+        ..Filters::default()
+    };
+    let outcome = if args.git {
+        let opts = HistoryOptions {
+            scope: Scope::AllRefs,
+            unreachable: false,
+            recurse_submodules: false,
+            max_file_size: 10 << 20,
+            progress: io::stderr().is_terminal(),
+            filters,
+        };
+        scan::scan_history(&matcher, &args.path, &opts, &warn)?
+    } else {
+        if let Err(e) = std::fs::metadata(&args.path) {
+            bail!("{}: {}", args.path.display(), io_reason(&e));
+        }
+        let opts = ScanOptions {
+            max_file_size: 10 << 20,
+            walk: WalkOptions {
+                respect_ignore: true,
+                hidden: true,
+                threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            },
+        };
+        scan::scan_paths(
+            &matcher,
+            std::slice::from_ref(&args.path),
+            &opts,
+            &filters,
+            &warn,
+        )
+    };
+    let baseline = Baseline::of(&outcome.findings);
+    write_atomically(&args.output, |out| {
+        serde_json::to_writer_pretty(&mut *out, &baseline)?;
+        writeln!(out)
+    })?;
+    let now = baseline.fingerprints();
+    match before {
+        Some(old) => {
+            let old = old.fingerprints();
+            eprintln!(
+                "{}: {} findings ({} added, {} gone)",
+                args.output.display(),
+                now.len(),
+                now.difference(&old).count(),
+                old.difference(&now).count()
+            );
+        }
+        None => eprintln!("{}: {} findings", args.output.display(), now.len()),
+    }
+    Ok(0)
 }
 
 fn ignore_broken_pipe(e: io::Error) -> io::Result<()> {

@@ -30,6 +30,8 @@ pub struct ScanOptions {
 pub struct Filters {
     /// Fingerprints from `.keyhoundignore` files and `--ignore-file`.
     pub ignore: filter::IgnoreFile,
+    /// Fingerprints of the baseline (`--baseline`).
+    pub baseline: HashSet<String>,
     /// Keep suppressed findings in the report, marked (`--show-suppressed`).
     pub show_suppressed: bool,
 }
@@ -50,6 +52,7 @@ pub struct Stats {
     /// Findings set aside by `keyhound:allow` and by the ignore file.
     pub allowed_inline: u64,
     pub ignored: u64,
+    pub in_baseline: u64,
     /// What `files` counts: "file" or "blob".
     #[serde(skip)]
     pub unit: &'static str,
@@ -179,8 +182,12 @@ fn finish(
     commits: u64,
     filters: &Filters,
 ) -> Outcome {
-    let (findings, suppressed) =
-        filter::suppress(findings, &filters.ignore, filters.show_suppressed);
+    let (findings, suppressed) = filter::suppress(
+        findings,
+        &filters.ignore,
+        &filters.baseline,
+        filters.show_suppressed,
+    );
     let findings = filter::dedup_and_sort(findings);
     let stats = Stats {
         files: c.files.into_inner(),
@@ -193,6 +200,7 @@ fn finish(
         findings: findings.iter().filter(|f| f.suppressed.is_none()).count() as u64,
         allowed_inline: suppressed.inline,
         ignored: suppressed.ignore_file,
+        in_baseline: suppressed.baseline,
         elapsed: started.elapsed(),
         unit,
     };

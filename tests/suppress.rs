@@ -174,3 +174,106 @@ fn staged_and_history_honour_inline_allow_and_the_repository_ignore_file() {
         .stderr(predicate::str::contains("1 allowed inline"))
         .stderr(predicate::str::contains("1 in the ignore file"));
 }
+
+#[test]
+fn baseline_create_scan_add_move_and_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    let first = aws_key_id();
+    let second = github_pat();
+    write(&tree, "a.env", format!("K={first}\n"));
+    write(&tree, "b.py", format!("T = '{second}'\n"));
+    let baseline = dir.path().join("baseline.json");
+    keyhound()
+        .args(["baseline", "create", "-o"])
+        .arg(&baseline)
+        .arg(&tree)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("2 findings"));
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(
+        !text.contains(&first) && !text.contains(&second),
+        "secrets in the baseline"
+    );
+    let b = json(text.as_bytes());
+    assert_eq!(b["findings"].as_array().unwrap().len(), 2);
+
+    // Clean against the baseline.
+    keyhound()
+        .args(["scan", "--baseline"])
+        .arg(&baseline)
+        .arg(&tree)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("2 in the baseline"));
+    // A new secret is the only finding; moved lines stay accepted.
+    let third = stripe_key();
+    write(
+        &tree,
+        "a.env",
+        format!("# moved\n\nNEW={third}\nK={first}\n"),
+    );
+    let mut args = vec![
+        "scan".to_string(),
+        "-f".into(),
+        "json".into(),
+        "--baseline".into(),
+    ];
+    args.push(baseline.to_str().unwrap().into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = findings_of(&args, &tree);
+    assert_eq!(report.as_array().unwrap().len(), 1);
+    assert_eq!(report[0]["secret"], third.as_str());
+    // The same secret moved to another file is new.
+    std::fs::remove_file(tree.join("b.py")).unwrap();
+    write(&tree, "c.py", format!("T = '{second}'\n"));
+    let report = findings_of(&args, &tree);
+    assert_eq!(report.as_array().unwrap().len(), 2);
+
+    // Update: the new ones are added, the gone one (b.py) dropped.
+    keyhound()
+        .args(["baseline", "update", "-o"])
+        .arg(&baseline)
+        .arg(&tree)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("3 findings (2 added, 1 gone)"));
+    keyhound().args(&args).arg(&tree).assert().code(0);
+}
+
+#[test]
+fn baseline_of_a_git_history_and_a_broken_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    let old = stripe_key();
+    write(dir.path(), "old.rb", format!("K = '{old}'\n"));
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "old"]);
+    write(dir.path(), "old.rb", "K = ENV['K']\n");
+    git(dir.path(), &["commit", "-q", "-am", "fixed"]);
+    let baseline = dir.path().join(".git/keyhound-baseline.json");
+    keyhound()
+        .args(["baseline", "create", "--git", "-o"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    keyhound()
+        .args(["git", "--baseline"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(0);
+
+    std::fs::write(&baseline, "{ not json").unwrap();
+    keyhound()
+        .args(["scan", "--baseline"])
+        .arg(&baseline)
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "keyhound-baseline.json: not a keyhound baseline",
+        ));
+}

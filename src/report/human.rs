@@ -65,6 +65,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let why = match why {
                 Suppression::Inline => "allowed inline (keyhound:allow)",
                 Suppression::IgnoreFile => "in the ignore file",
+                Suppression::Baseline => "in the baseline",
             };
             writeln!(out, "      suppressed: {why}")?;
         }

@@ -76,6 +76,7 @@ pub fn summary(stats: &Stats) -> String {
         (stats.errors, "unreadable"),
         (stats.allowed_inline, "allowed inline"),
         (stats.ignored, "in the ignore file"),
+        (stats.in_baseline, "in the baseline"),
     ];
     for (n, what) in skipped {
         if n > 0 {
