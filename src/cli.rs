@@ -39,12 +39,24 @@ pub enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Check a config file and print what it resolves to.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Accept the current findings: write them to a baseline, so that scans given
     /// `--baseline FILE` report only new ones.
     Baseline {
         #[command(subcommand)]
         command: BaselineCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate FILE (default: ./.keyhound.toml) and print the rules, options and allowlists
+    /// it resolves to.
+    Check { file: Option<PathBuf> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +107,23 @@ pub enum RulesCommand {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+impl From<ConfidenceArg> for crate::rules::Confidence {
+    fn from(c: ConfidenceArg) -> Self {
+        match c {
+            ConfidenceArg::Low => Self::Low,
+            ConfidenceArg::Medium => Self::Medium,
+            ConfidenceArg::High => Self::High,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -190,16 +219,30 @@ pub struct CommonArgs {
     pub redact: Option<usize>,
 
     /// Skip files and blobs larger than this (bytes, or with a K/M/G suffix: 512K, 10M).
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Default: the config's `options.max_file_size`, else 10M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+
+    /// Report only findings of at least this confidence.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<ConfidenceArg>,
+
+    /// Read this config file instead of the `.keyhound.toml` at the top of the scanned tree or
+    /// repository.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file: built-in rules, no allowlists.
+    #[arg(long)]
+    pub no_config: bool,
 
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Exit code when there are findings.
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub exit_code: u8,
+    /// Exit code when there are findings (default: the config's, else 1).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
 
     /// No summary line and no progress bar.
     #[arg(long, short)]

@@ -140,12 +140,15 @@ pub struct Suppressed {
     pub inline: u64,
     pub ignore_file: u64,
     pub baseline: u64,
+    pub allowlist: u64,
 }
 
-/// Marks findings whose fingerprint the ignore file or the baseline lists, counts every
-/// suppressed finding, and keeps them only when `keep` (`--show-suppressed`).
+/// Marks findings that an allowlist lets through, or whose fingerprint the ignore file or the
+/// baseline lists; counts every suppressed finding, and keeps them only when `keep`
+/// (`--show-suppressed`).
 pub fn suppress(
     findings: Vec<Finding>,
+    allow: &dyn Fn(&Finding) -> bool,
     ignore: &IgnoreFile,
     baseline: &HashSet<String>,
     keep: bool,
@@ -159,10 +162,14 @@ pub fn suppress(
         if f.suppressed.is_none() && baseline.contains(&f.fingerprint) {
             f.suppressed = Some(Suppression::Baseline);
         }
+        if f.suppressed.is_none() && allow(&f) {
+            f.suppressed = Some(Suppression::Allowlist);
+        }
         match f.suppressed {
             Some(Suppression::Inline) => counts.inline += 1,
             Some(Suppression::IgnoreFile) => counts.ignore_file += 1,
             Some(Suppression::Baseline) => counts.baseline += 1,
+            Some(Suppression::Allowlist) => counts.allowlist += 1,
             None => {}
         }
         if f.suppressed.is_none() || keep {
@@ -234,17 +241,23 @@ mod tests {
         other.fingerprint = "y".into();
         let none = HashSet::new();
         let all = vec![f("a", 1), inline.clone(), other.clone()];
-        let (kept, counts) = suppress(all.clone(), &ignore, &none, false);
+        let (kept, counts) = suppress(all.clone(), &|_| false, &ignore, &none, false);
         assert_eq!(kept, vec![other.clone()]);
         assert_eq!(
             (counts.inline, counts.ignore_file, counts.baseline),
             (1, 1, 0)
         );
         let baseline = HashSet::from(["y".to_string()]);
-        let (kept, counts) = suppress(vec![other], &IgnoreFile::default(), &baseline, false);
+        let (kept, counts) = suppress(
+            vec![other],
+            &|_| false,
+            &IgnoreFile::default(),
+            &baseline,
+            false,
+        );
         assert!(kept.is_empty());
         assert_eq!(counts.baseline, 1);
-        let (kept, _) = suppress(all, &ignore, &none, true);
+        let (kept, _) = suppress(all, &|_| false, &ignore, &none, true);
         assert_eq!(kept.len(), 3);
         assert_eq!(kept[0].suppressed, Some(Suppression::IgnoreFile));
     }

@@ -46,6 +46,8 @@ pub enum Suppression {
     IgnoreFile,
     /// Its fingerprint is in the baseline.
     Baseline,
+    /// An allowlist of the config file lets it through.
+    Allowlist,
 }
 
 /// Where a finding sits in git: its blob, and the commit that first brought that blob to the

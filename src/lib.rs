@@ -6,6 +6,7 @@
 //! `rules` loads the embedded rule data; `scan` runs the pipeline over a source.
 
 pub mod cli;
+pub mod config;
 pub mod content;
 pub mod filter;
 pub mod finding;

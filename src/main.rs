@@ -4,14 +4,19 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `--max-file-size` when neither the command line nor the config sets it.
+const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use keyhound::cli::{
-    BaselineCommand, Cli, ColorChoice, Command, CommonArgs, GitArgs, ListFormat, RulesCommand,
-    ScanArgs, StagedArgs,
+    parse_size, BaselineCommand, Cli, ColorChoice, Command, CommonArgs, ConfigCommand, GitArgs,
+    ListFormat, RulesCommand, ScanArgs, StagedArgs,
 };
+use keyhound::config::{self, Config};
 use keyhound::filter::{Baseline, IgnoreFile};
 use keyhound::matcher::Matcher;
 use keyhound::report::{self, Format, Report};
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
         Command::Staged(args) => run_staged(args),
         Command::Rules { command } => run_rules(command),
         Command::Baseline { command } => run_baseline(command),
+        Command::Config { command } => run_config(command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -69,26 +75,91 @@ fn filters_ignore(tops: &[PathBuf]) -> Result<IgnoreFile> {
     Ok(ignore)
 }
 
-/// Suppression settings: the `.keyhoundignore` at each top directory given, plus every
-/// `--ignore-file` (which must exist).
-fn filters(common: &CommonArgs, tops: &[PathBuf]) -> Result<Filters> {
-    let mut ignore = filters_ignore(tops)?;
-    for path in &common.ignore_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
-        ignore.extend(IgnoreFile::parse(&text));
+/// Everything a scan is configured by: the config file (found at the top of the scanned tree
+/// or repository, or given), overridden by command-line flags.
+struct Settings {
+    config: Arc<Config>,
+    filters: Filters,
+    max_file_size: u64,
+    exit_code: u8,
+    redact: Option<usize>,
+}
+
+fn find_config(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Config> {
+    if let Some(c) = common {
+        if c.no_config {
+            return Ok(Config::builtin());
+        }
+        if let Some(path) = &c.config {
+            return Config::load(path).map_err(anyhow::Error::msg);
+        }
     }
-    let baseline = match &common.baseline {
-        Some(path) => Baseline::load(path)
-            .map_err(anyhow::Error::msg)?
-            .fingerprints(),
-        None => Default::default(),
+    for top in tops {
+        let path = top.join(config::FILE_NAME);
+        if path.is_file() {
+            return Config::load(&path).map_err(anyhow::Error::msg);
+        }
+    }
+    Ok(Config::builtin())
+}
+
+/// `common` is None for `keyhound baseline`, which takes the defaults and the found config.
+fn settings(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Settings> {
+    let config = Arc::new(find_config(common, tops)?);
+    let mut ignore = filters_ignore(tops)?;
+    let mut baseline = Default::default();
+    if let Some(c) = common {
+        for path in &c.ignore_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
+            ignore.extend(IgnoreFile::parse(&text));
+        }
+        if let Some(path) = &c.baseline {
+            baseline = Baseline::load(path)
+                .map_err(anyhow::Error::msg)?
+                .fingerprints();
+        }
+    }
+    let options = &config.options;
+    let config_size = match &options.max_file_size {
+        Some(s) => Some(parse_size(s).map_err(anyhow::Error::msg)?),
+        None => None,
     };
-    Ok(Filters {
-        ignore,
-        baseline,
-        show_suppressed: common.show_suppressed,
-    })
+    let settings = Settings {
+        max_file_size: common
+            .and_then(|c| c.max_file_size)
+            .or(config_size)
+            .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        exit_code: common
+            .and_then(|c| c.exit_code)
+            .or(options.exit_code)
+            .unwrap_or(1),
+        redact: common.and_then(|c| c.redact).or(options.redact),
+        filters: Filters {
+            min_confidence: common
+                .and_then(|c| c.min_confidence)
+                .map(Into::into)
+                .or(options.min_confidence),
+            config: Some(config.clone()),
+            ignore,
+            baseline,
+            show_suppressed: common.is_some_and(|c| c.show_suppressed),
+        },
+        config,
+    };
+    Ok(settings)
+}
+
+fn matcher_for(settings: &Settings) -> Matcher {
+    Matcher::new(settings.config.rules.clone())
+}
+
+fn run_config(command: ConfigCommand) -> Result<u8> {
+    let ConfigCommand::Check { file } = command;
+    let path = file.unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    let config = Config::load(&path).map_err(anyhow::Error::msg)?;
+    print!("{}", config.describe());
+    Ok(0)
 }
 
 fn run_scan(args: ScanArgs) -> Result<u8> {
@@ -104,14 +175,6 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
         });
     }
     let walk_threads = threads(&args.common)?;
-    let opts = ScanOptions {
-        max_file_size: args.common.max_file_size,
-        walk: WalkOptions {
-            respect_ignore: !args.no_ignore,
-            hidden: !args.no_hidden,
-            threads: walk_threads,
-        },
-    };
     let use_stdin = match args.paths.as_slice() {
         [] => stdin::is_piped(),
         [p] => p.as_os_str() == "-",
@@ -122,27 +185,36 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             false
         }
     };
-    let matcher = Matcher::new(rules::embedded());
-    let outcome = if use_stdin {
-        let content = stdin::read().context("<stdin>: cannot read")?;
-        let filters = filters(&args.common, &[])?;
-        scan::scan_one(&matcher, &content, opts.max_file_size, &filters)
+    let roots = if args.paths.is_empty() || use_stdin {
+        vec![PathBuf::from(".")]
     } else {
-        let roots = if args.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            args.paths.clone()
-        };
+        args.paths.clone()
+    };
+    if !use_stdin {
         for root in &roots {
             if let Err(e) = std::fs::symlink_metadata(root) {
                 bail!("{}: {}", root.display(), io_reason(&e));
             }
         }
-        let dirs: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
-        let filters = filters(&args.common, &dirs)?;
-        scan::scan_paths(&matcher, &roots, &opts, &filters, &warn)
+    }
+    let dirs: Vec<PathBuf> = roots.iter().filter(|r| r.is_dir()).cloned().collect();
+    let settings = settings(Some(&args.common), &dirs)?;
+    let matcher = matcher_for(&settings);
+    let opts = ScanOptions {
+        max_file_size: settings.max_file_size,
+        walk: WalkOptions {
+            respect_ignore: !args.no_ignore,
+            hidden: !args.no_hidden,
+            threads: walk_threads,
+        },
     };
-    report_outcome(outcome, &matcher, &args.common)
+    let outcome = if use_stdin {
+        let content = stdin::read().context("<stdin>: cannot read")?;
+        scan::scan_one(&matcher, &content, opts.max_file_size, &settings.filters)
+    } else {
+        scan::scan_paths(&matcher, &roots, &opts, &settings.filters, &warn)
+    };
+    report_outcome(outcome, &matcher, &args.common, &settings)
 }
 
 fn run_git(args: GitArgs) -> Result<u8> {
@@ -167,17 +239,18 @@ fn run_git(args: GitArgs) -> Result<u8> {
         (None, None, Some(branch)) => Scope::Ref(branch.clone()),
         (None, None, None) => Scope::AllRefs,
     };
+    let settings = settings(Some(&args.common), &repo_top(&args.repo))?;
+    let matcher = matcher_for(&settings);
     let opts = HistoryOptions {
         scope,
         unreachable: args.unreachable,
         recurse_submodules: args.recurse_submodules,
-        max_file_size: args.common.max_file_size,
+        max_file_size: settings.max_file_size,
         progress: !args.common.quiet && io::stderr().is_terminal(),
-        filters: filters(&args.common, &repo_top(&args.repo))?,
+        filters: settings.filters.clone(),
     };
-    let matcher = Matcher::new(rules::embedded());
     let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
-    report_outcome(outcome, &matcher, &args.common)
+    report_outcome(outcome, &matcher, &args.common, &settings)
 }
 
 /// The work tree's top directory, where its `.keyhoundignore` lives (none for a bare repository).
@@ -186,21 +259,26 @@ fn repo_top(repo: &Path) -> Vec<PathBuf> {
 }
 
 fn run_staged(args: StagedArgs) -> Result<u8> {
-    let matcher = Matcher::new(rules::embedded());
-    let filters = filters(&args.common, &repo_top(&args.repo))?;
+    let settings = settings(Some(&args.common), &repo_top(&args.repo))?;
+    let matcher = matcher_for(&settings);
     let outcome = scan::scan_staged(
         &matcher,
         &args.repo,
-        args.common.max_file_size,
-        &filters,
+        settings.max_file_size,
+        &settings.filters,
         &warn,
     )?;
-    report_outcome(outcome, &matcher, &args.common)
+    report_outcome(outcome, &matcher, &args.common, &settings)
 }
 
 /// Filters and reporters: redaction, the report (stdout or a file), the summary, the exit code.
-fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonArgs) -> Result<u8> {
-    if let Some(keep) = args.redact {
+fn report_outcome(
+    mut outcome: scan::Outcome,
+    matcher: &Matcher,
+    args: &CommonArgs,
+    settings: &Settings,
+) -> Result<u8> {
+    if let Some(keep) = settings.redact {
         for f in &mut outcome.findings {
             f.redact(keep);
         }
@@ -219,7 +297,7 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
         stats: &outcome.stats,
         matcher,
         color,
-        redacted: args.redact.is_some(),
+        redacted: settings.redact.is_some(),
         print_fingerprints: args.print_fingerprints,
     };
     match &args.output {
@@ -239,7 +317,7 @@ fn report_outcome(mut outcome: scan::Outcome, matcher: &Matcher, args: &CommonAr
     Ok(if outcome.stats.findings == 0 {
         0
     } else {
-        args.exit_code
+        settings.exit_code
     })
 }
 
@@ -292,23 +370,22 @@ fn run_baseline(command: BaselineCommand) -> Result<u8> {
     } else {
         None
     };
-    let matcher = Matcher::new(rules::embedded());
     let tops = if args.git {
         repo_top(&args.path)
     } else {
         vec![args.path.clone()]
     };
-    // Inline allows and .keyhoundignore still apply: what they suppress is not baselined.
-    let filters = Filters {
-        ignore: filters_ignore(&tops)?,
-        ..Filters::default()
-    };
+    // The config, inline allows and .keyhoundignore still apply: what they suppress is not
+    // baselined.
+    let settings = settings(None, &tops)?;
+    let matcher = matcher_for(&settings);
+    let filters = settings.filters.clone();
     let outcome = if args.git {
         let opts = HistoryOptions {
             scope: Scope::AllRefs,
             unreachable: false,
             recurse_submodules: false,
-            max_file_size: 10 << 20,
+            max_file_size: settings.max_file_size,
             progress: io::stderr().is_terminal(),
             filters,
         };
@@ -318,7 +395,7 @@ fn run_baseline(command: BaselineCommand) -> Result<u8> {
             bail!("{}: {}", args.path.display(), io_reason(&e));
         }
         let opts = ScanOptions {
-            max_file_size: 10 << 20,
+            max_file_size: settings.max_file_size,
             walk: WalkOptions {
                 respect_ignore: true,
                 hidden: true,

@@ -107,7 +107,7 @@ pub fn parse_rules(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
         message: one_line(&e.to_string()),
     })?;
     for rule in &parsed.rules {
-        validate_shape(rule).map_err(|message| RuleError::Invalid {
+        validate(rule).map_err(|message| RuleError::Invalid {
             file: file.to_string(),
             id: rule.id.clone(),
             message,
@@ -138,7 +138,8 @@ pub fn embedded() -> Vec<Rule> {
     all
 }
 
-fn validate_shape(rule: &Rule) -> Result<(), String> {
+/// Checks one rule's shape: id, keywords, regex syntax, validator name.
+pub fn validate(rule: &Rule) -> Result<(), String> {
     let id_ok = !rule.id.is_empty()
         && rule
             .id

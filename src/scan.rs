@@ -26,8 +26,11 @@ pub struct ScanOptions {
 }
 
 /// Suppression settings shared by every scan.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Filters {
+    /// The config file's allowlists (and minimum confidence).
+    pub config: Option<std::sync::Arc<crate::config::Config>>,
+    pub min_confidence: Option<crate::rules::Confidence>,
     /// Fingerprints from `.keyhoundignore` files and `--ignore-file`.
     pub ignore: filter::IgnoreFile,
     /// Fingerprints of the baseline (`--baseline`).
@@ -53,6 +56,8 @@ pub struct Stats {
     pub allowed_inline: u64,
     pub ignored: u64,
     pub in_baseline: u64,
+    pub allowlisted: u64,
+    pub below_min_confidence: u64,
     /// What `files` counts: "file" or "blob".
     #[serde(skip)]
     pub unit: &'static str,
@@ -182,8 +187,18 @@ fn finish(
     commits: u64,
     filters: &Filters,
 ) -> Outcome {
+    let below = findings
+        .iter()
+        .filter(|f| filters.min_confidence.is_some_and(|m| f.confidence < m))
+        .count() as u64;
+    let findings: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| filters.min_confidence.is_none_or(|m| f.confidence >= m))
+        .collect();
+    let allow = |f: &Finding| filters.config.as_ref().is_some_and(|c| c.allows(f));
     let (findings, suppressed) = filter::suppress(
         findings,
+        &allow,
         &filters.ignore,
         &filters.baseline,
         filters.show_suppressed,
@@ -201,13 +216,15 @@ fn finish(
         allowed_inline: suppressed.inline,
         ignored: suppressed.ignore_file,
         in_baseline: suppressed.baseline,
+        allowlisted: suppressed.allowlist,
+        below_min_confidence: below,
         elapsed: started.elapsed(),
         unit,
     };
     Outcome { findings, stats }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HistoryOptions {
     pub scope: Scope,
     pub unreachable: bool,

@@ -66,6 +66,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 Suppression::Inline => "allowed inline (keyhound:allow)",
                 Suppression::IgnoreFile => "in the ignore file",
                 Suppression::Baseline => "in the baseline",
+                Suppression::Allowlist => "by an allowlist of the config",
             };
             writeln!(out, "      suppressed: {why}")?;
         }

@@ -77,6 +77,8 @@ pub fn summary(stats: &Stats) -> String {
         (stats.allowed_inline, "allowed inline"),
         (stats.ignored, "in the ignore file"),
         (stats.in_baseline, "in the baseline"),
+        (stats.allowlisted, "by allowlist"),
+        (stats.below_min_confidence, "below the minimum confidence"),
     ];
     for (n, what) in skipped {
         if n > 0 {

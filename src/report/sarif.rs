@@ -164,7 +164,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     if let Some(why) = f.suppressed {
         let kind = match why {
             Suppression::Inline => "inSource",
-            Suppression::IgnoreFile | Suppression::Baseline => "external",
+            Suppression::IgnoreFile | Suppression::Baseline | Suppression::Allowlist => "external",
         };
         result.suppressions = Some(vec![SarifSuppression::builder()
             .kind(serde_json::json!(kind))

@@ -1,0 +1,378 @@
+//! `.keyhound.toml`: custom rules, disabled rules, options and allowlists. Loaded from the
+//! root of the scanned tree or repository, or from `--config FILE`; checked by
+//! `keyhound config check`. Errors name the file, line, column and key at fault.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::finding::Finding;
+use crate::rules::{self, Confidence, Rule};
+
+pub const FILE_NAME: &str = ".keyhound.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    extend: Extend,
+    #[serde(default)]
+    options: Options,
+    #[serde(default)]
+    rules: Vec<Rule>,
+    #[serde(default)]
+    allowlists: Vec<RawAllowlist>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extend {
+    /// Keep the built-in rules (default true).
+    #[serde(default = "yes")]
+    default: bool,
+    /// Built-in or custom rule ids to turn off.
+    #[serde(default)]
+    disable: Vec<String>,
+}
+
+impl Default for Extend {
+    fn default() -> Self {
+        Extend {
+            default: true,
+            disable: Vec::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Options a config may set; command-line flags win over them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Like `--max-file-size`: bytes or `512K`, `10M`.
+    pub max_file_size: Option<String>,
+    pub min_confidence: Option<Confidence>,
+    /// Like `--redact=N`.
+    pub redact: Option<usize>,
+    pub exit_code: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllowlist {
+    /// Rule ids this allowlist applies to; empty means every rule.
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// Path globs (`tests/fixtures/**`, `*.lock`).
+    #[serde(default)]
+    paths: Vec<String>,
+    /// Regexes matched against the secret.
+    #[serde(default)]
+    secrets: Vec<String>,
+    /// Regexes matched against the line holding the secret.
+    #[serde(default)]
+    lines: Vec<String>,
+    /// Words that, found in the secret (any case), allow it.
+    #[serde(default)]
+    stopwords: Vec<String>,
+    /// Commit ids (or prefixes of 7+ characters) whose findings are allowed.
+    #[serde(default)]
+    commits: Vec<String>,
+}
+
+/// An allowlist, compiled.
+#[derive(Debug)]
+pub struct Allowlist {
+    pub rules: Vec<String>,
+    pub description: Option<String>,
+    paths: GlobSet,
+    path_count: usize,
+    secrets: Vec<Regex>,
+    lines: Vec<Regex>,
+    stopwords: Vec<String>,
+    commits: Vec<String>,
+}
+
+impl Allowlist {
+    /// Whether this allowlist lets `f` through (suppresses it).
+    pub fn allows(&self, f: &Finding) -> bool {
+        if !self.rules.is_empty() && !self.rules.contains(&f.rule_id) {
+            return false;
+        }
+        let secret_lower = f.secret.to_ascii_lowercase();
+        (self.path_count > 0 && self.paths.is_match(&f.path))
+            || self.secrets.iter().any(|r| r.is_match(&f.secret))
+            || self.lines.iter().any(|r| r.is_match(&f.line_content))
+            || self.stopwords.iter().any(|w| secret_lower.contains(w))
+            || f.git
+                .as_ref()
+                .and_then(|g| g.commit.as_ref())
+                .is_some_and(|c| self.commits.iter().any(|a| c.commit.starts_with(a)))
+    }
+
+    fn summary(&self) -> String {
+        let scope = if self.rules.is_empty() {
+            "every rule".to_string()
+        } else {
+            self.rules.join(", ")
+        };
+        format!(
+            "{scope}: {} paths, {} secret regexes, {} line regexes, {} stopwords, {} commits",
+            self.path_count,
+            self.secrets.len(),
+            self.lines.len(),
+            self.stopwords.len(),
+            self.commits.len()
+        )
+    }
+}
+
+/// A loaded, checked configuration.
+#[derive(Debug)]
+pub struct Config {
+    pub source: Option<PathBuf>,
+    pub rules: Vec<Rule>,
+    pub custom_rules: usize,
+    pub disabled: Vec<String>,
+    pub options: Options,
+    pub allowlists: Vec<Allowlist>,
+}
+
+impl Config {
+    /// No config file: the built-in rules and nothing else.
+    pub fn builtin() -> Config {
+        Config {
+            source: None,
+            rules: rules::embedded(),
+            custom_rules: 0,
+            disabled: Vec::new(),
+            options: Options::default(),
+            allowlists: Vec::new(),
+        }
+    }
+
+    /// Loads `path`; every problem is one line naming the file (and where it can, the line,
+    /// column and key).
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Config::parse(&path.display().to_string(), &text).map(|mut c| {
+            c.source = Some(path.to_path_buf());
+            c
+        })
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<Config, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+            match e.span() {
+                Some(span) => {
+                    let (line, col) = line_col(text, span.start);
+                    match key_at(text, span.start) {
+                        Some(key) => format!("{file}:{line}:{col}: `{key}`: {message}"),
+                        None => format!("{file}:{line}:{col}: {message}"),
+                    }
+                }
+                None => format!("{file}: {message}"),
+            }
+        })?;
+        for rule in &raw.rules {
+            rules::validate(rule).map_err(|m| format!("{file}: rule '{}': {m}", rule.id))?;
+        }
+        if let Some(size) = &raw.options.max_file_size {
+            crate::cli::parse_size(size)
+                .map_err(|m| format!("{file}: `options.max_file_size`: {m}"))?;
+        }
+        let mut all = if raw.extend.default {
+            rules::embedded()
+        } else {
+            Vec::new()
+        };
+        for custom in &raw.rules {
+            if all.iter().any(|r| r.id == custom.id) {
+                return Err(format!(
+                    "{file}: rule '{}': the id is already taken (disable the built-in rule, or pick another id)",
+                    custom.id
+                ));
+            }
+        }
+        let custom_rules = raw.rules.len();
+        all.extend(raw.rules);
+        for id in &raw.extend.disable {
+            if !all.iter().any(|r| r.id == *id) {
+                return Err(format!("{file}: `extend.disable`: no rule '{id}'"));
+            }
+        }
+        all.retain(|r| !raw.extend.disable.contains(&r.id));
+        let allowlists = raw
+            .allowlists
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| compile_allowlist(file, i + 1, a, &all))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            source: None,
+            rules: all,
+            custom_rules,
+            disabled: raw.extend.disable,
+            options: raw.options,
+            allowlists,
+        })
+    }
+
+    /// What `keyhound config check` prints.
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        match &self.source {
+            Some(p) => out.push_str(&format!("config: {}\n", p.display())),
+            None => out.push_str("config: none (built-in rules)\n"),
+        }
+        out.push_str(&format!(
+            "rules: {} ({} custom, {} disabled{})\n",
+            self.rules.len(),
+            self.custom_rules,
+            self.disabled.len(),
+            if self.disabled.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", self.disabled.join(", "))
+            }
+        ));
+        let o = &self.options;
+        out.push_str(&format!(
+            "options: max_file_size = {}, min_confidence = {}, redact = {}, exit_code = {}\n",
+            o.max_file_size.as_deref().unwrap_or("(default)"),
+            o.min_confidence
+                .map_or("(none)".to_string(), |c| c.to_string()),
+            o.redact.map_or("(off)".to_string(), |n| n.to_string()),
+            o.exit_code
+                .map_or("(default)".to_string(), |n| n.to_string()),
+        ));
+        for (i, a) in self.allowlists.iter().enumerate() {
+            out.push_str(&format!("allowlist {}: {}\n", i + 1, a.summary()));
+        }
+        out
+    }
+
+    /// Whether any allowlist suppresses `f`.
+    pub fn allows(&self, f: &Finding) -> bool {
+        self.allowlists.iter().any(|a| a.allows(f))
+    }
+}
+
+fn compile_allowlist(
+    file: &str,
+    n: usize,
+    raw: RawAllowlist,
+    rules: &[Rule],
+) -> Result<Allowlist, String> {
+    let at = |what: &str, m: String| format!("{file}: allowlist {n}: {what}: {m}");
+    for id in &raw.rules {
+        if !rules.iter().any(|r| r.id == *id) {
+            return Err(at("rules", format!("no rule '{id}'")));
+        }
+    }
+    let mut globs = GlobSetBuilder::new();
+    for (i, p) in raw.paths.iter().enumerate() {
+        let glob = Glob::new(p).map_err(|e| at(&format!("paths[{i}]"), e.to_string()))?;
+        globs.add(glob);
+    }
+    let paths = globs.build().map_err(|e| at("paths", e.to_string()))?;
+    let regexes = |what: &str, list: &[String]| -> Result<Vec<Regex>, String> {
+        list.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                Regex::new(r).map_err(|e| {
+                    at(
+                        &format!("{what}[{i}]"),
+                        format!(
+                            "invalid regex: {}",
+                            e.to_string()
+                                .split_whitespace()
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    };
+    Ok(Allowlist {
+        secrets: regexes("secrets", &raw.secrets)?,
+        lines: regexes("lines", &raw.lines)?,
+        stopwords: raw
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .collect(),
+        commits: raw.commits,
+        path_count: raw.paths.len(),
+        paths,
+        rules: raw.rules,
+        description: raw.description,
+    })
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The dotted key at `offset`: the nearest table header above it and the key on its line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string());
+    let table = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string());
+    match (table, key) {
+        (Some(t), Some(k)) if !k.is_empty() => Some(format!("{t}.{k}")),
+        (None, Some(k)) if !k.is_empty() => Some(k),
+        (Some(t), _) => Some(t),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_have_positions_and_keys() {
+        let err = Config::parse("k.toml", "[options]\nexit_code = \"three\"\n").unwrap_err();
+        assert!(
+            err.starts_with("k.toml:2:13: `options.exit_code`:"),
+            "{err}"
+        );
+        let err = Config::parse("k.toml", "[options]\ncolour = 1\n").unwrap_err();
+        assert!(err.starts_with("k.toml:2:1: `options.colour`:"), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn disable_and_extend() {
+        let c = Config::parse("k", "[extend]\ndisable = [\"generic-password\"]\n").unwrap();
+        assert!(!c.rules.iter().any(|r| r.id == "generic-password"));
+        assert_eq!(c.rules.len(), rules::embedded().len() - 1);
+        let c = Config::parse("k", "[extend]\ndefault = false\n").unwrap();
+        assert!(c.rules.is_empty());
+        let err = Config::parse("k", "[extend]\ndisable = [\"nope\"]\n").unwrap_err();
+        assert!(err.contains("no rule 'nope'"), "{err}");
+    }
+}
