@@ -142,6 +142,7 @@ pub fn enumerate(repo: &Repository, scope: &Scope) -> Result<History, HistoryErr
 }
 
 const MODE_TREE: i32 = 0o040000;
+const CONFIG_NAME: &[u8] = crate::config::FILE_NAME.as_bytes();
 
 fn is_tree(e: &TreeEntry) -> bool {
     e.filemode() == MODE_TREE
@@ -260,7 +261,8 @@ impl<'r> TreeWalker<'r> {
                 continue;
             }
             let tree = is_tree(&entry);
-            if !tree && !is_file(&entry) {
+            // keyhound's own config holds rule examples on purpose, as in tree scans.
+            if !tree && (!is_file(&entry) || entry.name_bytes() == CONFIG_NAME) {
                 continue;
             }
             if base > 0 {

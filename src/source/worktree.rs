@@ -46,7 +46,8 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
         .require_git(false)
         .follow_links(false)
         .threads(opts.threads)
-        .filter_entry(|e| e.file_name() != ".git");
+        // `.git` is history, not tree. keyhound's own config holds rule examples on purpose.
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != crate::config::FILE_NAME);
     builder.build_parallel().run(|| {
         let out = &out;
         Box::new(move |entry| {
