@@ -44,6 +44,26 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Install a git pre-commit hook that runs `keyhound staged` (refuses to replace another
+    /// hook unless --force).
+    InstallHook {
+        /// The repository. Default: the one containing the current directory.
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-commit hook that keyhound did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the pre-commit hook that `install-hook` wrote (and only that one).
+    UninstallHook {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Print a shell completion script: `keyhound completions bash > /etc/bash_completion.d/keyhound`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Accept the current findings: write them to a baseline, so that scans given
     /// `--baseline FILE` report only new ones.
     Baseline {

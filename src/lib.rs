@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod filter;
 pub mod finding;
+pub mod hook;
 pub mod matcher;
 pub mod report;
 pub mod rules;

@@ -34,6 +34,26 @@ fn main() -> ExitCode {
         Command::Rules { command } => run_rules(command),
         Command::Baseline { command } => run_baseline(command),
         Command::Config { command } => run_config(command),
+        Command::InstallHook { repo, force } => {
+            let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("keyhound"));
+            keyhound::hook::install(&repo, &exe, force)
+                .map(|p| {
+                    eprintln!("installed {}", p.display());
+                    0
+                })
+                .map_err(Into::into)
+        }
+        Command::UninstallHook { repo } => keyhound::hook::uninstall(&repo)
+            .map(|p| {
+                eprintln!("removed {}", p.display());
+                0
+            })
+            .map_err(Into::into),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "keyhound", &mut io::stdout());
+            Ok(0)
+        }
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
