@@ -34,7 +34,7 @@ repos:
     hooks:
       - id: keyhound
 YAML
-pre-commit install -q >/dev/null
+pre-commit install >/dev/null
 
 # A clean commit goes through.
 git add .pre-commit-config.yaml
