@@ -119,7 +119,7 @@ examples = ["acme_q8zr2lw0px4vn7bt1mk9"]
         format!(
             "A={}\nB=acme_q8zr2lw0px4vn7bt1mk9\nC='{}'\n",
             aws_key_id(),
-            "sk_test_q8Zr2Lw0pX4vN7bT1mK9q8Zr"
+            stripe_test_key()
         ),
     );
     let (code, report, stderr) = run_json(d, &[]);

@@ -65,6 +65,11 @@ pub fn stripe_key() -> String {
     format!("sk_live_{}", random_from(ALNUM, 32))
 }
 
+/// A Stripe test-mode key: a low-confidence rule.
+pub fn stripe_test_key() -> String {
+    format!("sk_test_{}", random_from(ALNUM, 24))
+}
+
 pub fn slack_bot_token() -> String {
     format!(
         "xoxb-{}-{}-{}",
