@@ -234,7 +234,13 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
     } else {
         scan::scan_paths(&matcher, &roots, &opts, &settings.filters, &warn)
     };
-    report_outcome(outcome, &matcher, &args.common, &settings)
+    // Paths are relative to an absolute root, or to the current directory.
+    let root = match roots.as_slice() {
+        [r] if r.is_absolute() && r.is_dir() => Some(r.clone()),
+        rs if !use_stdin && rs.iter().all(|r| r.is_relative()) => Some(PathBuf::from(".")),
+        _ => None,
+    };
+    report_outcome(outcome, &matcher, &args.common, &settings, root.as_deref())
 }
 
 fn run_git(args: GitArgs) -> Result<u8> {
@@ -270,7 +276,14 @@ fn run_git(args: GitArgs) -> Result<u8> {
         filters: settings.filters.clone(),
     };
     let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
-    report_outcome(outcome, &matcher, &args.common, &settings)
+    let top = repo_top(&args.repo);
+    report_outcome(
+        outcome,
+        &matcher,
+        &args.common,
+        &settings,
+        top.first().map(PathBuf::as_path),
+    )
 }
 
 /// The work tree's top directory, where its `.keyhoundignore` lives (none for a bare repository).
@@ -288,15 +301,24 @@ fn run_staged(args: StagedArgs) -> Result<u8> {
         &settings.filters,
         &warn,
     )?;
-    report_outcome(outcome, &matcher, &args.common, &settings)
+    let top = repo_top(&args.repo);
+    report_outcome(
+        outcome,
+        &matcher,
+        &args.common,
+        &settings,
+        top.first().map(PathBuf::as_path),
+    )
 }
 
 /// Filters and reporters: redaction, the report (stdout or a file), the summary, the exit code.
+/// `root`: the directory finding paths are relative to, if there is one.
 fn report_outcome(
     mut outcome: scan::Outcome,
     matcher: &Matcher,
     args: &CommonArgs,
     settings: &Settings,
+    root: Option<&Path>,
 ) -> Result<u8> {
     if let Some(keep) = settings.redact {
         for f in &mut outcome.findings {
@@ -319,6 +341,7 @@ fn report_outcome(
         color,
         redacted: settings.redact.is_some(),
         print_fingerprints: args.print_fingerprints,
+        root: root.map(|r| std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf())),
     };
     match &args.output {
         Some(path) => write_file(path, args.format, &report)?,

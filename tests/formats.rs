@@ -180,6 +180,25 @@ fn sarif_is_valid_against_the_official_schema_and_github_ready() {
         assert!(rule["fullDescription"]["text"].is_string());
         assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
     }
+    // Paths are relative to %SRCROOT%, the scanned directory, as GitHub code scanning wants.
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    assert!(
+        base.trim_end_matches('/')
+            .ends_with(dir.path().file_name().unwrap().to_str().unwrap()),
+        "{base}"
+    );
+    for r in results {
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+            "%SRCROOT%"
+        );
+    }
     // A path with a space is percent-encoded.
     assert!(results.iter().any(
         |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]

@@ -32,6 +32,8 @@ pub struct Report<'a> {
     pub redacted: bool,
     /// Show fingerprints in human output.
     pub print_fingerprints: bool,
+    /// The absolute directory that finding paths are relative to (SARIF's `%SRCROOT%`).
+    pub root: Option<std::path::PathBuf>,
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {

@@ -16,6 +16,9 @@ use crate::finding::{Finding, Suppression};
 use crate::rules::{Confidence, Rule};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// GitHub code scanning takes at most this many results per run.
+const MAX_RESULTS: usize = 25_000;
+const SRCROOT: &str = "%SRCROOT%";
 const FINGERPRINT_KEY: &str = "keyhound/v1";
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -25,8 +28,18 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn build(report: &Report) -> Sarif {
+    // Over GitHub's limit, keep the most confident findings and say so.
+    let mut kept: Vec<&Finding> = report.findings.iter().collect();
+    let total = kept.len();
+    if total > MAX_RESULTS {
+        kept.sort_by_key(|f| std::cmp::Reverse(f.confidence));
+        kept.truncate(MAX_RESULTS);
+        eprintln!(
+            "keyhound: warning: the SARIF report holds the {MAX_RESULTS} most confident of {total} findings (GitHub's limit per run)"
+        );
+    }
     // The rule table lists every rule that has a result, in id order; results point into it.
-    let used: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let used: BTreeSet<&str> = kept.iter().map(|f| f.rule_id.as_str()).collect();
     let matcher = report.matcher;
     let rules: Vec<&Rule> = used
         .iter()
@@ -42,10 +55,10 @@ fn build(report: &Report) -> Sarif {
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
     let descriptors = rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>();
-    let results = report
-        .findings
+    let base = report.root.as_ref().map(|_| SRCROOT);
+    let results = kept
         .iter()
-        .map(|f| result(f, index.get(f.rule_id.as_str()).copied()))
+        .map(|f| result(f, index.get(f.rule_id.as_str()).copied(), base))
         .collect::<Vec<_>>();
     let driver = ToolComponent::builder()
         .name("keyhound")
@@ -54,11 +67,27 @@ fn build(report: &Report) -> Sarif {
         .information_uri("https://github.com/keyhound/keyhound")
         .rules(descriptors)
         .build();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
+    if let Some(root) = &report.root {
+        run.original_uri_base_ids = Some(BTreeMap::from([(
+            SRCROOT.to_string(),
+            ArtifactLocation::builder().uri(root_uri(root)).build(),
+        )]));
+    }
+    if total > MAX_RESULTS {
+        run.properties = Some(
+            PropertyBag::builder()
+                .additional_properties(BTreeMap::from([
+                    ("truncated".to_string(), serde_json::json!(true)),
+                    ("totalFindings".to_string(), serde_json::json!(total)),
+                ]))
+                .build(),
+        );
+    }
     Sarif::builder()
         .schema(SCHEMA)
         .version(serde_json::json!("2.1.0"))
@@ -111,7 +140,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     }
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
+fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifResult {
     let region = Region::builder()
         .start_line(f.line as i64)
         .start_column(f.column as i64)
@@ -121,7 +150,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(ArtifactLocation::builder().uri(uri(&f.path)).build())
+                .artifact_location(artifact(&f.path, base))
                 .region(region)
                 .build(),
         )
@@ -173,6 +202,27 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     result
 }
 
+/// Where a finding is: a path relative to `%SRCROOT%` when there is a root; stdin and
+/// unreachable blobs have none.
+fn artifact(path: &str, base: Option<&str>) -> ArtifactLocation {
+    match base {
+        Some(b) if !path.starts_with('<') && !path.starts_with('/') => ArtifactLocation::builder()
+            .uri(uri(path))
+            .uri_base_id(b)
+            .build(),
+        _ => ArtifactLocation::builder().uri(uri(path)).build(),
+    }
+}
+
+/// `file:///abs/dir/`, percent-encoded, with the trailing slash SARIF requires of a base.
+fn root_uri(root: &std::path::Path) -> String {
+    let mut text = uri(&root.to_string_lossy());
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    format!("file://{text}")
+}
+
 /// A relative URI reference for a path: `/` separators, everything outside RFC 3986's
 /// unreserved set and `/` percent-encoded.
 fn uri(path: &str) -> String {
@@ -207,6 +257,49 @@ mod tests {
         assert_eq!(uri("src/a b.rs"), "src/a%20b.rs");
         assert_eq!(uri("<stdin>"), "%3Cstdin%3E");
         assert_eq!(uri("dir/é.txt"), "dir/%C3%A9.txt");
+    }
+
+    #[test]
+    fn over_githubs_limit_the_most_confident_results_are_kept() {
+        use crate::finding::Finding;
+        let matcher = crate::matcher::Matcher::new(crate::rules::embedded());
+        let one = |confidence| Finding {
+            rule_id: "aws-access-key-id".into(),
+            rule_name: "AWS access key ID".into(),
+            path: "a.env".into(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 21,
+            secret: "s".into(),
+            line_content: "s".into(),
+            entropy: 3.0,
+            confidence,
+            fingerprint: "f".into(),
+            git: None,
+            suppressed: None,
+        };
+        let mut findings = vec![one(Confidence::Low); 10];
+        findings.extend(vec![one(Confidence::High); MAX_RESULTS]);
+        let stats = crate::scan::Stats::default();
+        let report = Report {
+            findings: &findings,
+            stats: &stats,
+            matcher: &matcher,
+            color: false,
+            redacted: false,
+            print_fingerprints: false,
+            root: None,
+        };
+        let log = serde_json::to_value(build(&report)).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), MAX_RESULTS);
+        assert!(results.iter().all(|r| r["level"] == "error"));
+        assert_eq!(log["runs"][0]["properties"]["truncated"], true);
+        assert_eq!(
+            log["runs"][0]["properties"]["totalFindings"],
+            MAX_RESULTS + 10
+        );
     }
 
     #[test]
