@@ -8,22 +8,6 @@ use std::process::{Command as Process, Output};
 
 use common::*;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Process::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// Runs the action script in `repo` as GitHub would for `event` with `payload`.
 fn action(
     repo: &Path,

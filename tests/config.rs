@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command as Process;
-
 use common::*;
 use predicates::prelude::*;
 
@@ -194,26 +192,11 @@ fn invalid_configs_name_file_line_column_and_key() {
 fn commit_allowlist_in_history() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let git = |args: &[&str]| {
-        let ok = Process::new("git")
-            .args(args)
-            .current_dir(d)
-            .env("GIT_AUTHOR_NAME", "A")
-            .env("GIT_AUTHOR_EMAIL", "a@example.com")
-            .env("GIT_COMMITTER_NAME", "A")
-            .env("GIT_COMMITTER_EMAIL", "a@example.com")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", d)
-            .output()
-            .unwrap();
-        assert!(ok.status.success());
-        String::from_utf8_lossy(&ok.stdout).trim().to_string()
-    };
-    git(&["init", "-q", "-b", "main"]);
+    git(d, &["init", "-q", "-b", "main"]);
     write(d, "old.env", format!("K={}\n", aws_key_id()));
-    git(&["add", "."]);
-    git(&["commit", "-q", "-m", "known"]);
-    let known = git(&["rev-parse", "HEAD"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "known"]);
+    let known = git(d, &["rev-parse", "HEAD"]);
     write(
         d,
         ".keyhound.toml",
@@ -226,8 +209,8 @@ fn commit_allowlist_in_history() {
         .code(0)
         .stderr(predicate::str::contains("1 by allowlist"));
     write(d, "new.env", format!("K={}\n", aws_key_id()));
-    git(&["add", "new.env"]);
-    git(&["commit", "-q", "-m", "new"]);
+    git(d, &["add", "new.env"]);
+    git(d, &["commit", "-q", "-m", "new"]);
     let report = findings_of(&["git", "-f", "json"], d);
     assert_eq!(
         found(&report),

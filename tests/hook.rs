@@ -3,31 +3,18 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command as Process, Output};
-
 use common::*;
 use predicates::prelude::*;
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Process::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn the_hook_blocks_a_secret_and_lets_clean_and_allowed_commits_through() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(git(d, &["init", "-q", "-b", "main"]).status.success());
+    assert!(git_command(d, &["init", "-q", "-b", "main"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     keyhound()
         .arg("install-hook")
         .arg(d)
@@ -45,8 +32,10 @@ fn the_hook_blocks_a_secret_and_lets_clean_and_allowed_commits_through() {
     }
 
     write(d, "clean.txt", "nothing secret\n");
-    git(d, &["add", "clean.txt"]);
-    let ok = git(d, &["commit", "-q", "-m", "clean"]);
+    git_command(d, &["add", "clean.txt"]).output().unwrap();
+    let ok = git_command(d, &["commit", "-q", "-m", "clean"])
+        .output()
+        .unwrap();
     assert!(
         ok.status.success(),
         "{}",
@@ -55,8 +44,10 @@ fn the_hook_blocks_a_secret_and_lets_clean_and_allowed_commits_through() {
 
     let pat = github_pat();
     write(d, "leak.py", format!("T = '{pat}'\n"));
-    git(d, &["add", "leak.py"]);
-    let blocked = git(d, &["commit", "-q", "-m", "leak"]);
+    git_command(d, &["add", "leak.py"]).output().unwrap();
+    let blocked = git_command(d, &["commit", "-q", "-m", "leak"])
+        .output()
+        .unwrap();
     assert!(!blocked.status.success(), "the commit went through");
     let shown = String::from_utf8_lossy(&blocked.stdout).to_string()
         + &String::from_utf8_lossy(&blocked.stderr);
@@ -70,8 +61,10 @@ fn the_hook_blocks_a_secret_and_lets_clean_and_allowed_commits_through() {
     );
 
     write(d, "leak.py", format!("T = '{pat}'  # keyhound:allow\n"));
-    git(d, &["add", "leak.py"]);
-    let allowed = git(d, &["commit", "-q", "-m", "allowed"]);
+    git_command(d, &["add", "leak.py"]).output().unwrap();
+    let allowed = git_command(d, &["commit", "-q", "-m", "allowed"])
+        .output()
+        .unwrap();
     assert!(
         allowed.status.success(),
         "{}",
@@ -94,7 +87,11 @@ fn the_hook_blocks_a_secret_and_lets_clean_and_allowed_commits_through() {
 fn a_foreign_hook_is_kept_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    assert!(git(d, &["init", "-q"]).status.success());
+    assert!(git_command(d, &["init", "-q"])
+        .output()
+        .unwrap()
+        .status
+        .success());
     let hook = d.join(".git/hooks/pre-commit");
     std::fs::write(&hook, "#!/bin/sh\nmake lint\n").unwrap();
     keyhound()

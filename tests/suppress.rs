@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command as Process;
-
 use common::*;
 use predicates::prelude::*;
 
@@ -125,22 +123,6 @@ fn keyhoundignore_takes_printed_fingerprints_and_only_new_secrets_come_back() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("/nonexistent/ignore"));
-}
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = Process::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "A")
-        .env("GIT_AUTHOR_EMAIL", "a@example.com")
-        .env("GIT_COMMITTER_NAME", "A")
-        .env("GIT_COMMITTER_EMAIL", "a@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 #[test]

@@ -8,6 +8,31 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
 
+/// `git ARGS` in `dir`, with a fixed identity and no system or user config.
+pub fn git_command(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir);
+    cmd
+}
+
+/// Runs `git ARGS` in `dir`, which must succeed; returns its trimmed stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_command(dir, args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 pub fn keyhound() -> Command {
     let mut cmd = Command::cargo_bin("keyhound").expect("binary built");
     cmd.env_remove("NO_COLOR");
