@@ -399,6 +399,14 @@ fn write_atomically(
             .and_then(|_| out.flush())
             .map_err(|e| fail(&io_reason(&e)))?;
     }
+    // A temporary file is private (0600); a report is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| fail(&io_reason(&e)))?;
+    }
     tmp.persist(path).map_err(|e| fail(&io_reason(&e.error)))?;
     Ok(())
 }

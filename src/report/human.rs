@@ -81,7 +81,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The first few characters, the rest as `*`: enough to recognise a key, not to use it.
-fn partial(secret: &str) -> String {
+pub(crate) fn partial(secret: &str) -> String {
     let n = secret.chars().count();
     let keep = (n / 4).min(4);
     let stars = (n - keep).min(16);

@@ -1,5 +1,6 @@
 //! Reporters: each output format is a sibling module that turns findings into bytes.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -20,6 +21,8 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// One self-contained HTML page with a filter box (secrets masked).
+    Html,
 }
 
 pub struct Report<'a> {
@@ -42,6 +45,7 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Json => json::write_array(report.findings, out),
         Format::Jsonl => json::write_lines(report.findings, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Html => html::write(report, out),
     }
 }
 
