@@ -265,8 +265,12 @@ pub struct CommonArgs {
     pub exit_code: Option<u8>,
 
     /// No summary line and no progress bar.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Name every file or blob skipped (binary, too large, LFS pointer), and why.
+    #[arg(long, short)]
+    pub verbose: bool,
 
     /// A file of fingerprints never to report (one per line, `#` comments), besides the
     /// `.keyhoundignore` at the root of the scanned tree or repository. Repeatable.

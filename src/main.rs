@@ -227,6 +227,8 @@ fn run_scan(args: ScanArgs) -> Result<u8> {
             hidden: !args.no_hidden,
             threads: walk_threads,
         },
+        verbose: args.common.verbose,
+        progress: !args.common.quiet && io::stderr().is_terminal(),
     };
     let outcome = if use_stdin {
         let content = stdin::read().context("<stdin>: cannot read")?;
@@ -273,6 +275,7 @@ fn run_git(args: GitArgs) -> Result<u8> {
         recurse_submodules: args.recurse_submodules,
         max_file_size: settings.max_file_size,
         progress: !args.common.quiet && io::stderr().is_terminal(),
+        verbose: args.common.verbose,
         filters: settings.filters.clone(),
     };
     let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
@@ -299,6 +302,7 @@ fn run_staged(args: StagedArgs) -> Result<u8> {
         &args.repo,
         settings.max_file_size,
         &settings.filters,
+        args.common.verbose,
         &warn,
     )?;
     let top = repo_top(&args.repo);
@@ -438,6 +442,7 @@ fn run_baseline(command: BaselineCommand) -> Result<u8> {
             recurse_submodules: false,
             max_file_size: settings.max_file_size,
             progress: io::stderr().is_terminal(),
+            verbose: false,
             filters,
         };
         scan::scan_history(&matcher, &args.path, &opts, &warn)?
@@ -452,6 +457,8 @@ fn run_baseline(command: BaselineCommand) -> Result<u8> {
                 hidden: true,
                 threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             },
+            verbose: false,
+            progress: io::stderr().is_terminal(),
         };
         scan::scan_paths(
             &matcher,

@@ -23,6 +23,10 @@ use crate::source::worktree::{self, WalkOptions};
 pub struct ScanOptions {
     pub max_file_size: u64,
     pub walk: WalkOptions,
+    /// `-v`: name every file skipped, and why.
+    pub verbose: bool,
+    /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
+    pub progress: bool,
 }
 
 /// Suppression settings shared by every scan.
@@ -81,6 +85,8 @@ pub fn scan_content(matcher: &Matcher, content: &Content) -> Vec<Finding> {
 
 #[derive(Default)]
 struct Counters {
+    /// `-v`: name every file or blob skipped, and why.
+    verbose: bool,
     files: AtomicU64,
     bytes: AtomicU64,
     skipped_binary: AtomicU64,
@@ -94,13 +100,29 @@ fn bump(counter: &AtomicU64, n: u64) {
 }
 
 impl Counters {
+    fn verbose(verbose: bool) -> Counters {
+        Counters {
+            verbose,
+            ..Counters::default()
+        }
+    }
+
+    /// With `-v`, says what was skipped and why.
+    fn skipped(&self, what: &str, why: &str) {
+        if self.verbose {
+            eprintln!("keyhound: skipped {what}: {why}");
+        }
+    }
+
     /// Counts `data` as skipped (too large, binary) or scanned; true when it should be scanned.
-    fn admit(&self, data: &[u8], max_size: u64) -> bool {
+    fn admit(&self, data: &[u8], max_size: u64, what: &str) -> bool {
         if data.len() as u64 > max_size {
             bump(&self.skipped_too_large, 1);
+            self.skipped(what, &format!("{} bytes, over --max-file-size", data.len()));
             false
         } else if is_binary(data) {
             bump(&self.skipped_binary, 1);
+            self.skipped(what, "binary");
             false
         } else {
             bump(&self.files, 1);
@@ -120,7 +142,7 @@ pub fn scan_paths(
     warn: &(dyn Fn(&str) + Sync),
 ) -> Outcome {
     let started = Instant::now();
-    let counters = Counters::default();
+    let counters = Counters::verbose(opts.verbose);
     let mut findings = Vec::new();
     for root in roots {
         let walk = worktree::walk(root, &opts.walk);
@@ -128,39 +150,57 @@ pub fn scan_paths(
             bump(&counters.errors, 1);
             warn(e);
         }
+        let bar = progress_bar(opts.progress, walk.files.len(), "files");
         let found: Vec<Vec<Finding>> = walk
             .files
             .into_par_iter()
             .map(|file| {
-                if file.size > opts.max_file_size {
-                    bump(&counters.skipped_too_large, 1);
-                    return Vec::new();
-                }
-                let bytes = match std::fs::read(&file.path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        bump(&counters.errors, 1);
-                        warn(&format!("{}: {e}", file.path.display()));
-                        return Vec::new();
-                    }
-                };
-                // The file may have grown since the walk looked at it.
-                if !counters.admit(&bytes, opts.max_file_size) {
-                    return Vec::new();
-                }
-                let content = Content {
-                    origin: Origin::File {
-                        path: file.path,
-                        display: file.display,
-                    },
-                    bytes,
-                };
-                scan_content(matcher, &content)
+                let out = scan_file(matcher, file, opts, &counters, warn);
+                tick(&bar, &counters);
+                out
             })
             .collect();
+        bar.finish_and_clear();
         findings.extend(found.into_iter().flatten());
     }
     finish(findings, counters, started, "file", 0, filters)
+}
+
+fn scan_file(
+    matcher: &Matcher,
+    file: worktree::FileEntry,
+    opts: &ScanOptions,
+    counters: &Counters,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Vec<Finding> {
+    if file.size > opts.max_file_size {
+        bump(&counters.skipped_too_large, 1);
+        counters.skipped(
+            &file.display,
+            &format!("{} bytes, over --max-file-size", file.size),
+        );
+        return Vec::new();
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            bump(&counters.errors, 1);
+            warn(&format!("{}: {e}", file.path.display()));
+            return Vec::new();
+        }
+    };
+    // The file may have grown since the walk looked at it.
+    if !counters.admit(&bytes, opts.max_file_size, &file.display) {
+        return Vec::new();
+    }
+    let content = Content {
+        origin: Origin::File {
+            path: file.path,
+            display: file.display,
+        },
+        bytes,
+    };
+    scan_content(matcher, &content)
 }
 
 /// Scans stdin (already read into `content`) like one file.
@@ -173,7 +213,7 @@ pub fn scan_one(
     let started = Instant::now();
     let counters = Counters::default();
     let mut findings = Vec::new();
-    if counters.admit(&content.bytes, max_file_size) {
+    if counters.admit(&content.bytes, max_file_size, content.origin.display()) {
         findings = scan_content(matcher, content);
     }
     finish(findings, counters, started, "file", 0, filters)
@@ -232,6 +272,8 @@ pub struct HistoryOptions {
     pub max_file_size: u64,
     /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
     pub progress: bool,
+    /// `-v`: name every blob skipped, and why.
+    pub verbose: bool,
     pub filters: Filters,
 }
 
@@ -251,7 +293,7 @@ pub fn scan_history(
     warn: &(dyn Fn(&str) + Sync),
 ) -> Result<Outcome, HistoryError> {
     let started = Instant::now();
-    let counters = Counters::default();
+    let counters = Counters::verbose(opts.verbose);
     // libgit2's object cache (256 MiB by default) would keep trees that the walk never asks
     // for again: without it, peak memory on git/git fell from 1.14 GiB to 0.66 GiB.
     git2::opts::enable_caching(false);
@@ -398,12 +440,7 @@ fn scan_repository(
                         Vec::new()
                     }
                 };
-                bar.inc(1);
-                if bar.position() % 256 == 0 {
-                    let mb = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-                    let secs = bar.elapsed().as_secs_f64().max(1e-3);
-                    bar.set_message(format!("{mb:.0} MB at {:.0} MB/s", mb / secs));
-                }
+                tick(&bar, counters);
                 out
             },
         )
@@ -457,6 +494,10 @@ fn scan_blob(
     match repo.odb().and_then(|odb| odb.read_header(job.id)) {
         Ok((size, _)) if size as u64 > max_file_size => {
             bump(&counters.skipped_too_large, 1);
+            counters.skipped(
+                &blob_label(job, prefix),
+                &format!("{size} bytes, over --max-file-size"),
+            );
             return Vec::new();
         }
         Ok(_) => {}
@@ -469,9 +510,10 @@ fn scan_blob(
     let data = blob.content();
     if history::is_lfs_pointer(data) {
         bump(&counters.skipped_lfs, 1);
+        counters.skipped(&blob_label(job, prefix), "Git LFS pointer");
         return Vec::new();
     }
-    if !counters.admit(data, max_file_size) {
+    if !counters.admit(data, max_file_size, &blob_label(job, prefix)) {
         return Vec::new();
     }
     let matches = matcher.scan(data);
@@ -494,6 +536,41 @@ fn scan_blob(
         }
     }
     out
+}
+
+/// A progress bar on stderr over `len` items, or a hidden one.
+fn progress_bar(show: bool, len: usize, unit: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+    let template = format!(
+        "{{spinner}} {{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {unit}, {{msg}}, {{eta}} left"
+    );
+    bar.set_style(
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// One item done; every 256, the bytes and the rate.
+fn tick(bar: &ProgressBar, counters: &Counters) {
+    bar.inc(1);
+    if bar.position() % 256 == 0 {
+        let mb = counters.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+        let secs = bar.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{mb:.0} MB at {:.0} MB/s", mb / secs));
+    }
+}
+
+/// How `-v` names a blob: its id and first path.
+fn blob_label(job: &BlobJob, prefix: &str) -> String {
+    let path = job.sites.first().map_or("", |s| s.path.as_str());
+    if prefix.is_empty() {
+        format!("blob {} ({path})", job.id)
+    } else {
+        format!("blob {} ({prefix}/{path})", job.id)
+    }
 }
 
 fn commit_info(repo: &Repository, id: Oid) -> Option<CommitInfo> {
@@ -519,10 +596,11 @@ pub fn scan_staged(
     path: &Path,
     max_file_size: u64,
     filters: &Filters,
+    verbose: bool,
     warn: &(dyn Fn(&str) + Sync),
 ) -> Result<Outcome, HistoryError> {
     let started = Instant::now();
-    let counters = Counters::default();
+    let counters = Counters::verbose(verbose);
     let repo = history::open(path)?;
     let staged = staged::staged_changes(&repo)?;
     for note in &staged.notes {
@@ -544,7 +622,7 @@ pub fn scan_staged(
             }
         };
         let data = blob.content();
-        if !counters.admit(data, max_file_size) {
+        if !counters.admit(data, max_file_size, &file.path) {
             continue;
         }
         let matches = matcher.scan(data);

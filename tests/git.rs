@@ -391,6 +391,14 @@ fn lfs_pointers_binary_and_huge_blobs_are_skipped_and_counted() {
     assert!(stderr.contains("1 binary"), "{stderr}");
     assert!(stderr.contains("1 too large"), "{stderr}");
     assert!(stderr.contains("1 LFS pointers"), "{stderr}");
+    let out = keyhound()
+        .args(["git", "-v", "--max-file-size", "2K"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(model.bin): Git LFS pointer"), "{stderr}");
+    assert!(stderr.contains("(logo.png): binary"), "{stderr}");
 }
 
 #[test]

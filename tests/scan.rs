@@ -199,6 +199,14 @@ fn binary_and_oversize_files_are_skipped_and_counted() {
         .stderr(predicate::str::contains("0 findings in 1 file"))
         .stderr(predicate::str::contains("1 binary"))
         .stderr(predicate::str::contains("1 too large"));
+    // -v names each skipped file and why.
+    keyhound()
+        .args(["scan", "-v", "--max-file-size", "1K"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("skipped tool.bin: binary"))
+        .stderr(predicate::str::contains("skipped big.txt:"));
     // Raising the limit brings the big file back in.
     keyhound()
         .args(["scan", "--max-file-size", "1M"])
