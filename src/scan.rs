@@ -15,6 +15,7 @@ use crate::content::{is_binary, Content, Origin};
 use crate::filter;
 use crate::finding::{self, CommitInfo, Finding, GitOrigin};
 use crate::matcher::Matcher;
+use crate::rules::Confidence;
 use crate::source::history::{self, HistoryError, Scope, Site};
 use crate::source::staged;
 use crate::source::worktree::{self, WalkOptions};
@@ -62,6 +63,8 @@ pub struct Stats {
     pub in_baseline: u64,
     pub allowlisted: u64,
     pub below_min_confidence: u64,
+    /// Reported findings by confidence: high, medium, low.
+    pub by_confidence: [u64; 3],
     /// What `files` counts: "file" or "blob".
     #[serde(skip)]
     pub unit: &'static str,
@@ -258,6 +261,12 @@ fn finish(
         in_baseline: suppressed.baseline,
         allowlisted: suppressed.allowlist,
         below_min_confidence: below,
+        by_confidence: [Confidence::High, Confidence::Medium, Confidence::Low].map(|c| {
+            findings
+                .iter()
+                .filter(|f| f.suppressed.is_none() && f.confidence == c)
+                .count() as u64
+        }),
         elapsed: started.elapsed(),
         unit,
     };

@@ -228,7 +228,10 @@ fn human_output_groups_by_file_and_masks_secrets() {
         assert!(!text.contains(s.as_str()), "human output shows {s} in full");
     }
     assert!(!text.contains('\x1b'), "no colour when told never");
-    assert!(stderr.contains("3 findings in 3 files"), "{stderr}");
+    assert!(
+        stderr.contains("3 findings (3 high) in 3 files"),
+        "{stderr}"
+    );
     let (out, _) = run(&dir, &["--color", "always"]);
     assert!(String::from_utf8(out).unwrap().contains("\x1b[1m"));
 }

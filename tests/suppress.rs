@@ -22,7 +22,7 @@ fn inline_allow_with_and_without_a_rule_id() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("1 finding in 1 file"))
+        .stderr(predicate::str::contains("1 finding (1 high) in 1 file"))
         .stderr(predicate::str::contains("2 allowed inline"))
         .get_output()
         .stdout

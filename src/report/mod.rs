@@ -59,14 +59,22 @@ pub fn summary(stats: &Stats) -> String {
     } else {
         stats.unit
     };
-    let mut line = format!(
-        "{} finding{} in {} {unit}{} ({:.1} MB)",
-        stats.findings,
-        plural(stats.findings),
+    let mut line = format!("{} finding{}", stats.findings, plural(stats.findings));
+    if stats.findings > 0 {
+        let parts: Vec<String> = ["high", "medium", "low"]
+            .iter()
+            .zip(stats.by_confidence)
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| format!("{n} {name}"))
+            .collect();
+        line.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    line.push_str(&format!(
+        " in {} {unit}{} ({:.1} MB)",
         stats.files,
         plural(stats.files),
         mb,
-    );
+    ));
     if unit == "blob" {
         line.push_str(&format!(
             " from {} commit{}",
