@@ -267,7 +267,8 @@ fn run_git(args: GitArgs) -> Result<u8> {
         (None, None, Some(branch)) => Scope::Ref(branch.clone()),
         (None, None, None) => Scope::AllRefs,
     };
-    let settings = settings(Some(&args.common), &repo_top(&args.repo))?;
+    let top = repo_top(&args.repo);
+    let settings = settings(Some(&args.common), &top)?;
     let matcher = matcher_for(&settings);
     let opts = HistoryOptions {
         scope,
@@ -279,7 +280,6 @@ fn run_git(args: GitArgs) -> Result<u8> {
         filters: settings.filters.clone(),
     };
     let outcome = scan::scan_history(&matcher, &args.repo, &opts, &warn)?;
-    let top = repo_top(&args.repo);
     report_outcome(
         outcome,
         &matcher,
@@ -295,7 +295,8 @@ fn repo_top(repo: &Path) -> Vec<PathBuf> {
 }
 
 fn run_staged(args: StagedArgs) -> Result<u8> {
-    let settings = settings(Some(&args.common), &repo_top(&args.repo))?;
+    let top = repo_top(&args.repo);
+    let settings = settings(Some(&args.common), &top)?;
     let matcher = matcher_for(&settings);
     let outcome = scan::scan_staged(
         &matcher,
@@ -305,7 +306,6 @@ fn run_staged(args: StagedArgs) -> Result<u8> {
         args.common.verbose,
         &warn,
     )?;
-    let top = repo_top(&args.repo);
     report_outcome(
         outcome,
         &matcher,
