@@ -123,8 +123,12 @@ impl Allowlist {
         } else {
             self.rules.join(", ")
         };
+        let about = self
+            .description
+            .as_ref()
+            .map_or(String::new(), |d| format!(" ({d})"));
         format!(
-            "{scope}: {} paths, {} secret regexes, {} line regexes, {} stopwords, {} commits",
+            "{scope}{about}: {} paths, {} secret regexes, {} line regexes, {} stopwords, {} commits",
             self.path_count,
             self.secrets.len(),
             self.lines.len(),

@@ -1,17 +1,14 @@
 //! Content: the bytes to scan and where they came from. Every source produces these; the
 //! matcher and reporters never need to know whether bytes came from a file or a pipe.
 
-use std::path::PathBuf;
-
 /// How many leading bytes decide whether content is binary (a NUL byte there means binary,
 /// as git and ripgrep decide).
 pub const BINARY_SNIFF_LEN: usize = 8192;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// A file on disk; `display` is its path relative to the scan root.
+    /// A file on disk, shown by its path relative to the scan root.
     File {
-        path: PathBuf,
         display: String,
     },
     Stdin,
@@ -21,7 +18,7 @@ impl Origin {
     /// The path shown in reports and hashed into fingerprints.
     pub fn display(&self) -> &str {
         match self {
-            Origin::File { display, .. } => display,
+            Origin::File { display } => display,
             Origin::Stdin => "<stdin>",
         }
     }

@@ -56,11 +56,13 @@ impl IgnoreFile {
         IgnoreFile { fingerprints }
     }
 
-    /// Reads `path`; a missing file is an empty ignore list.
-    pub fn load(path: &Path) -> std::io::Result<IgnoreFile> {
+    /// Reads `path`; with `missing_ok`, a missing file is an empty ignore list.
+    pub fn load(path: &Path, missing_ok: bool) -> std::io::Result<IgnoreFile> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(IgnoreFile::parse(&text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IgnoreFile::default()),
+            Err(e) if missing_ok && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(IgnoreFile::default())
+            }
             Err(e) => Err(e),
         }
     }

@@ -74,21 +74,27 @@ fn threads(common: &CommonArgs) -> Result<usize> {
                 .context("cannot start the thread pool")?;
             Ok(n)
         }
-        _ => Ok(std::thread::available_parallelism().map_or(2, |n| n.get())),
+        _ => Ok(cores()),
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 fn warn(msg: &str) {
     eprintln!("keyhound: warning: {msg}");
 }
 
-/// The `.keyhoundignore` files at the top directories given (a missing one is empty).
-fn filters_ignore(tops: &[PathBuf]) -> Result<IgnoreFile> {
+/// The `.keyhoundignore` at each top directory given (a missing one is empty), and the
+/// `--ignore-file` lists (which must exist).
+fn ignore_lists(tops: &[PathBuf], given: &[PathBuf]) -> Result<IgnoreFile> {
+    let found = tops.iter().map(|t| (t.join(".keyhoundignore"), true));
+    let given = given.iter().map(|p| (p.clone(), false));
     let mut ignore = IgnoreFile::default();
-    for top in tops {
-        let path = top.join(".keyhoundignore");
+    for (path, missing_ok) in found.chain(given) {
         ignore.extend(
-            IgnoreFile::load(&path)
+            IgnoreFile::load(&path, missing_ok)
                 .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?,
         );
     }
@@ -126,14 +132,9 @@ fn find_config(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Config> 
 /// `common` is None for `keyhound baseline`, which takes the defaults and the found config.
 fn settings(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Settings> {
     let config = Arc::new(find_config(common, tops)?);
-    let mut ignore = filters_ignore(tops)?;
+    let ignore = ignore_lists(tops, common.map_or(&[], |c| &c.ignore_file))?;
     let mut baseline = Default::default();
     if let Some(c) = common {
-        for path in &c.ignore_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
-            ignore.extend(IgnoreFile::parse(&text));
-        }
         if let Some(path) = &c.baseline {
             baseline = Baseline::load(path)
                 .map_err(anyhow::Error::msg)?
@@ -455,7 +456,7 @@ fn run_baseline(command: BaselineCommand) -> Result<u8> {
             walk: WalkOptions {
                 respect_ignore: true,
                 hidden: true,
-                threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                threads: cores(),
             },
             verbose: false,
             progress: io::stderr().is_terminal(),

@@ -198,7 +198,6 @@ fn scan_file(
     }
     let content = Content {
         origin: Origin::File {
-            path: file.path,
             display: file.display,
         },
         bytes,
