@@ -247,6 +247,16 @@ pub struct CommonArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub min_confidence: Option<ConfidenceArg>,
 
+    /// Look through this many layers of base64, hex and percent-encoding for secrets
+    /// (0: none). Default: the config's `options.decode_depth`, else 2.
+    #[arg(long, value_name = "N")]
+    pub decode_depth: Option<usize>,
+
+    /// Also report matches whose structure an offline validator rejected (a bad checksum),
+    /// at low confidence.
+    #[arg(long)]
+    pub include_invalid: bool,
+
     /// Read this config file instead of the `.keyhound.toml` at the top of the scanned tree or
     /// repository.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]

@@ -60,6 +60,8 @@ pub struct Options {
     /// Like `--redact=N`.
     pub redact: Option<usize>,
     pub exit_code: Option<u8>,
+    /// Like `--decode-depth`.
+    pub decode_depth: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,12 +252,14 @@ impl Config {
         ));
         let o = &self.options;
         out.push_str(&format!(
-            "options: max_file_size = {}, min_confidence = {}, redact = {}, exit_code = {}\n",
+            "options: max_file_size = {}, min_confidence = {}, redact = {}, exit_code = {}, decode_depth = {}\n",
             o.max_file_size.as_deref().unwrap_or("(default)"),
             o.min_confidence
                 .map_or("(none)".to_string(), |c| c.to_string()),
             o.redact.map_or("(off)".to_string(), |n| n.to_string()),
             o.exit_code
+                .map_or("(default)".to_string(), |n| n.to_string()),
+            o.decode_depth
                 .map_or("(default)".to_string(), |n| n.to_string()),
         ));
         for (i, a) in self.allowlists.iter().enumerate() {

@@ -29,6 +29,76 @@ pub struct Content {
     pub bytes: Vec<u8>,
 }
 
+/// What kind of text the content is, as far as false positives go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContentKind {
+    #[default]
+    Source,
+    /// Dependency lockfiles: thousands of hashes and URLs, no hand-written secrets.
+    Lockfile,
+    /// Minified or generated code: generic matches there are less likely to be real.
+    Generated,
+}
+
+/// File names of dependency lockfiles.
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "cargo.lock",
+    "go.sum",
+    "poetry.lock",
+    "pipfile.lock",
+    "uv.lock",
+    "pdm.lock",
+    "composer.lock",
+    "gemfile.lock",
+    "podfile.lock",
+    "packages.lock.json",
+    "flake.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "gradle.lockfile",
+    "package.resolved",
+];
+
+impl ContentKind {
+    /// Decided by the file name, and for generated code by the line lengths: minified files
+    /// have few, very long lines.
+    pub fn of(path: &str, bytes: &[u8]) -> ContentKind {
+        let name = path
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(path)
+            .to_ascii_lowercase();
+        if LOCKFILES.contains(&name.as_str()) {
+            return ContentKind::Lockfile;
+        }
+        let generated_name = [
+            ".min.js",
+            ".min.css",
+            ".min.mjs",
+            ".bundle.js",
+            ".js.map",
+            ".css.map",
+            ".pb.go",
+            "_pb2.py",
+            ".g.dart",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix));
+        let long_lines =
+            bytes.len() > 4096 && memchr::memchr_iter(b'\n', bytes).count() < bytes.len() / 1000;
+        if generated_name || long_lines {
+            ContentKind::Generated
+        } else {
+            ContentKind::Source
+        }
+    }
+}
+
 pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_LEN)]).is_some()
 }
@@ -44,5 +114,24 @@ mod tests {
         let mut late = vec![b'a'; BINARY_SNIFF_LEN];
         late.push(0);
         assert!(!is_binary(&late));
+    }
+
+    #[test]
+    fn lockfiles_and_generated_code() {
+        assert_eq!(
+            ContentKind::of("web/package-lock.json", b"{}"),
+            ContentKind::Lockfile
+        );
+        assert_eq!(ContentKind::of("Cargo.lock", b""), ContentKind::Lockfile);
+        assert_eq!(ContentKind::of("app.min.js", b"x"), ContentKind::Generated);
+        let minified = vec![b'a'; 10_000];
+        assert_eq!(
+            ContentKind::of("bundle.js", &minified),
+            ContentKind::Generated
+        );
+        assert_eq!(
+            ContentKind::of("src/main.rs", b"fn main() {}\n"),
+            ContentKind::Source
+        );
     }
 }

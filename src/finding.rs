@@ -4,6 +4,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::matcher::validate::Validation;
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::Confidence;
 
@@ -27,6 +28,24 @@ pub struct Finding {
     pub line_content: String,
     pub entropy: f64,
     pub confidence: Confidence,
+    /// Whether an offline validator proved the structure (checksum, key encoding, JSON).
+    pub validation: Validation,
+    /// What validation learned: expiry, encryption, the account, or why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_detail: Option<String>,
+    /// How the secret was decoded (`base64`, `base64 → base64`); the location is the encoded
+    /// text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// The encoded text at the location, so redaction can hide it too.
+    #[serde(skip)]
+    pub encoded: Option<String>,
+    /// The other halves of the same credential found near it (a key id beside its secret).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paired: Vec<PairedPart>,
+    /// Where to revoke and rotate it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
     /// Hash of rule id, path and secret: stable when lines move.
     pub fingerprint: String,
     /// Where in git history the secret entered (history scans only).
@@ -35,6 +54,14 @@ pub struct Finding {
     /// Why the finding is suppressed, if it is (shown with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairedPart {
+    pub rule_id: String,
+    pub line: usize,
+    pub column: usize,
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,7 +122,8 @@ pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) 
             let column = char_column(&data[line_start..m.start]);
             let (end_line, end_line_start) = lines.seek(m.end);
             let end_column = char_column(&data[end_line_start..m.end]);
-            let secret = &data[m.start..m.end];
+            let at = &data[m.start..m.end];
+            let secret = m.decoded.as_ref().map_or(at, |d| &d.secret[..]);
             Finding {
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
@@ -107,7 +135,16 @@ pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) 
                 secret: String::from_utf8_lossy(secret).into_owned(),
                 line_content: context_line(data, line_start, m.start),
                 entropy: (m.entropy * 1000.0).round() / 1000.0,
-                confidence: rule.confidence,
+                confidence: m.confidence,
+                validation: m.validation,
+                validation_detail: m.detail.clone(),
+                decoded: m.decoded.as_ref().map(|d| d.how.clone()),
+                encoded: m
+                    .decoded
+                    .as_ref()
+                    .map(|_| String::from_utf8_lossy(at).into_owned()),
+                paired: Vec::new(),
+                remediation: rule.remediation.clone(),
                 fingerprint: fingerprint(&rule.id, path, secret),
                 git: None,
                 suppressed: crate::filter::inline_allowed(line_of(data, line_start), &rule.id)
@@ -219,8 +256,88 @@ impl Finding {
     pub fn redact(&mut self, keep: usize) {
         let masked = mask(&self.secret, keep);
         self.line_content = hide(&self.line_content, &self.secret, &masked);
+        if let Some(encoded) = self.encoded.take() {
+            self.line_content = hide(&self.line_content, &encoded, &masked);
+        }
+        for part in &mut self.paired {
+            let masked = mask(&part.secret, keep);
+            self.line_content = hide(&self.line_content, &part.secret, &masked);
+            part.secret = masked;
+        }
         self.secret = masked;
     }
+}
+
+/// How far apart (in lines) the halves of one credential may be to count as a pair.
+pub const PAIR_LINES: usize = 5;
+
+/// Merges the halves of one credential into one finding: a rule with `pairs_with` takes the
+/// nearest finding of each listed rule within `PAIR_LINES` lines, and the pair is high
+/// confidence (each half alone is ambiguous; together they are a working credential).
+pub fn pair_up(matcher: &Matcher, findings: Vec<Finding>) -> Vec<Finding> {
+    let wants: Vec<Option<&[String]>> = findings
+        .iter()
+        .map(|f| {
+            matcher
+                .rule_by_id(&f.rule_id)
+                .map(|r| r.pairs_with.as_slice())
+                .filter(|p| !p.is_empty())
+        })
+        .collect();
+    if wants.iter().all(Option::is_none) {
+        return findings;
+    }
+    let mut taken = vec![false; findings.len()];
+    let mut parts: Vec<Vec<usize>> = vec![Vec::new(); findings.len()];
+    for (i, want) in wants.iter().enumerate() {
+        let Some(want) = want else { continue };
+        if taken[i] {
+            continue;
+        }
+        for other_rule in *want {
+            let nearest = findings
+                .iter()
+                .enumerate()
+                .filter(|&(j, g)| {
+                    j != i
+                        && !taken[j]
+                        && parts[j].is_empty()
+                        && &g.rule_id == other_rule
+                        && g.line.abs_diff(findings[i].line) <= PAIR_LINES
+                })
+                .min_by_key(|(_, g)| g.line.abs_diff(findings[i].line));
+            if let Some((j, _)) = nearest {
+                taken[j] = true;
+                parts[i].push(j);
+            }
+        }
+    }
+    let paired: Vec<Vec<PairedPart>> = parts
+        .iter()
+        .map(|js| {
+            js.iter()
+                .map(|&j| PairedPart {
+                    rule_id: findings[j].rule_id.clone(),
+                    line: findings[j].line,
+                    column: findings[j].column,
+                    secret: findings[j].secret.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    findings
+        .into_iter()
+        .zip(paired)
+        .zip(taken)
+        .filter(|(_, taken)| !taken)
+        .map(|((mut f, paired), _)| {
+            if !paired.is_empty() {
+                f.confidence = Confidence::High;
+                f.paired = paired;
+            }
+            f
+        })
+        .collect()
 }
 
 /// Replaces `secret` in `text`; a multi-line secret (a PEM block) is hidden line by line, since

@@ -109,6 +109,8 @@ struct Settings {
     max_file_size: u64,
     exit_code: u8,
     redact: Option<usize>,
+    decode_depth: usize,
+    include_invalid: bool,
 }
 
 fn find_config(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Config> {
@@ -156,6 +158,11 @@ fn settings(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Settings> {
             .or(options.exit_code)
             .unwrap_or(1),
         redact: common.and_then(|c| c.redact).or(options.redact),
+        decode_depth: common
+            .and_then(|c| c.decode_depth)
+            .or(options.decode_depth)
+            .unwrap_or(keyhound::matcher::DEFAULT_DECODE_DEPTH),
+        include_invalid: common.is_some_and(|c| c.include_invalid),
         filters: Filters {
             min_confidence: common
                 .and_then(|c| c.min_confidence)
@@ -172,7 +179,10 @@ fn settings(common: Option<&CommonArgs>, tops: &[PathBuf]) -> Result<Settings> {
 }
 
 fn matcher_for(settings: &Settings) -> Matcher {
-    Matcher::new(settings.config.rules.clone())
+    let mut matcher = Matcher::new(settings.config.rules.clone());
+    matcher.decode_depth = settings.decode_depth;
+    matcher.include_invalid = settings.include_invalid;
+    matcher
 }
 
 fn run_config(command: ConfigCommand) -> Result<u8> {

@@ -11,14 +11,27 @@ use serde::{Deserialize, Serialize};
 const EMBEDDED: &[(&str, &str)] = &[
     ("cloud.toml", include_str!("../rules/cloud.toml")),
     (
+        "cloud-platforms.toml",
+        include_str!("../rules/cloud-platforms.toml"),
+    ),
+    (
         "source-hosting.toml",
         include_str!("../rules/source-hosting.toml"),
+    ),
+    (
+        "saas-payments.toml",
+        include_str!("../rules/saas-payments.toml"),
     ),
     ("payments.toml", include_str!("../rules/payments.toml")),
     ("messaging.toml", include_str!("../rules/messaging.toml")),
     ("ai.toml", include_str!("../rules/ai.toml")),
+    (
+        "ai-observability.toml",
+        include_str!("../rules/ai-observability.toml"),
+    ),
     ("saas.toml", include_str!("../rules/saas.toml")),
     ("registries.toml", include_str!("../rules/registries.toml")),
+    ("exchanges.toml", include_str!("../rules/exchanges.toml")),
     (
         "private-keys.toml",
         include_str!("../rules/private-keys.toml"),
@@ -33,6 +46,16 @@ pub enum Confidence {
     Low,
     Medium,
     High,
+}
+
+impl Confidence {
+    /// One level down (low stays low): for generic matches in generated files.
+    pub fn lower(self) -> Confidence {
+        match self {
+            Confidence::High => Confidence::Medium,
+            _ => Confidence::Low,
+        }
+    }
 }
 
 impl fmt::Display for Confidence {
@@ -79,6 +102,13 @@ pub struct Rule {
     /// and lose ties against provider rules.
     #[serde(default)]
     pub generic: bool,
+    /// What to do about a leak: where to revoke and rotate. Shown in every output format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Rules that find the other halves of the same credential (a key id for this secret, a
+    /// passphrase). Found near each other, they are reported as one high-confidence finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs_with: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::content::{is_binary, Content, Origin};
+use crate::content::{is_binary, Content, ContentKind, Origin};
 use crate::filter;
 use crate::finding::{self, CommitInfo, Finding, GitOrigin};
 use crate::matcher::Matcher;
@@ -79,11 +79,16 @@ pub struct Outcome {
 
 /// Scans one piece of content: the pipeline's core, shared by every source.
 pub fn scan_content(matcher: &Matcher, content: &Content) -> Vec<Finding> {
-    let matches = matcher.scan(&content.bytes);
+    detect(matcher, content.origin.display(), &content.bytes)
+}
+
+/// Matcher, then findings: located, and the halves of paired credentials merged.
+fn detect(matcher: &Matcher, path: &str, data: &[u8]) -> Vec<Finding> {
+    let matches = matcher.scan(data, ContentKind::of(path, data));
     if matches.is_empty() {
         return Vec::new();
     }
-    finding::locate(matcher, content.origin.display(), &content.bytes, &matches)
+    finding::pair_up(matcher, finding::locate(matcher, path, data, &matches))
 }
 
 #[derive(Default)]
@@ -524,7 +529,12 @@ fn scan_blob(
     if !counters.admit(data, max_file_size, &blob_label(job, prefix)) {
         return Vec::new();
     }
-    let matches = matcher.scan(data);
+    // One blob, one scan: its first path decides whether it is a lockfile or generated.
+    let kind = job
+        .sites
+        .first()
+        .map_or(ContentKind::Source, |s| ContentKind::of(&s.path, data));
+    let matches = matcher.scan(data, kind);
     if matches.is_empty() {
         return Vec::new();
     }
@@ -535,7 +545,8 @@ fn scan_blob(
         } else {
             format!("{prefix}/{}", site.path)
         };
-        for mut f in finding::locate(matcher, &path, data, &matches) {
+        let found = finding::pair_up(matcher, finding::locate(matcher, &path, data, &matches));
+        for mut f in found {
             f.git = Some(GitOrigin {
                 blob: job.id.to_string(),
                 commit: None,
@@ -633,8 +644,7 @@ pub fn scan_staged(
         if !counters.admit(data, max_file_size, &file.path) {
             continue;
         }
-        let matches = matcher.scan(data);
-        let mut found = finding::locate(matcher, &file.path, data, &matches);
+        let mut found = detect(matcher, &file.path, data);
         found.retain(|f| (f.line..=f.end_line).any(|l| file.added_lines.contains(&l)));
         findings.extend(found);
     }

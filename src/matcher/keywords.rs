@@ -12,8 +12,10 @@ use std::collections::VecDeque;
 
 /// Lanes walked in lock-step. Four hides most of the load latency on current x86 cores.
 const LANES: usize = 4;
-/// Table slots: states × byte classes must fit (checked when building).
-const TABLE_SLOTS: usize = 1 << 16;
+/// Table slots: states × byte classes must fit (checked when building). Indexes are masked to
+/// this power of two, so the hot loop needs no bounds check; only the part in use is touched.
+const TABLE_SLOTS: usize = 1 << 18;
+const SLOT_MASK: u32 = (TABLE_SLOTS - 1) as u32;
 /// Below this size a single walk is as fast and simpler.
 const MIN_INTERLEAVED: usize = 4096;
 
@@ -30,10 +32,9 @@ pub struct KeywordSearcher {
     classes: [u8; 256],
     stride: usize,
     /// Transitions, indexed by premultiplied state id + class. State ids are premultiplied by
-    /// `stride`; ids at or above `first_match` are states where keywords end. The table has
-    /// 2^16 slots so that a u16 index needs no bounds check in the hot loop.
-    table: Box<[u16; TABLE_SLOTS]>,
-    first_match: u16,
+    /// `stride`; ids at or above `first_match` are states where keywords end.
+    table: Box<[u32; TABLE_SLOTS]>,
+    first_match: u32,
     /// For match states (indexed by `(id - first_match) / stride`), the keywords ending there.
     outputs: Vec<Vec<u32>>,
     lens: Vec<usize>,
@@ -124,13 +125,13 @@ impl KeywordSearcher {
             n * stride <= TABLE_SLOTS,
             "keyword automaton too large: {n} states x {stride} classes"
         );
-        let mut table: Box<[u16; TABLE_SLOTS]> = vec![0u16; TABLE_SLOTS]
+        let mut table: Box<[u32; TABLE_SLOTS]> = vec![0u32; TABLE_SLOTS]
             .into_boxed_slice()
             .try_into()
             .expect("exact length");
         for (i, &s) in order.iter().enumerate() {
             for c in 0..stride {
-                table[i * stride + c] = new_id[delta[s][c] as usize] as u16;
+                table[i * stride + c] = new_id[delta[s][c] as usize];
             }
         }
         let outputs = order[first_match_index..]
@@ -142,7 +143,7 @@ impl KeywordSearcher {
             classes,
             stride,
             table,
-            first_match: (first_match_index * stride) as u16,
+            first_match: (first_match_index * stride) as u32,
             outputs,
             max_len: lens.iter().copied().max().unwrap_or(1),
             lens,
@@ -150,12 +151,13 @@ impl KeywordSearcher {
     }
 
     #[inline(always)]
-    fn step(&self, state: u16, byte: u8) -> u16 {
-        // Both indexes are in range by their types: no bounds checks on the hot path.
-        self.table[state.wrapping_add(self.classes[byte as usize] as u16) as usize]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        // Both indexes are in range by construction (masked, and a u8): no bounds checks on
+        // the hot path.
+        self.table[((state + u32::from(self.classes[byte as usize])) & SLOT_MASK) as usize]
     }
 
-    fn emit(&self, state: u16, end: usize, owned: (usize, usize), out: &mut Vec<Hit>) {
+    fn emit(&self, state: u32, end: usize, owned: (usize, usize), out: &mut Vec<Hit>) {
         let idx = ((state - self.first_match) as usize) / self.stride;
         for &k in &self.outputs[idx] {
             let len = self.lens[k as usize];
@@ -190,7 +192,7 @@ impl KeywordSearcher {
         let common = bounds.iter().map(|b| b.2 - b.0).min().unwrap_or(0);
         let lanes: [&[u8]; LANES] = std::array::from_fn(|i| &data[bounds[i].0..][..common]);
         let fm = self.first_match;
-        let mut s = [0u16; LANES];
+        let mut s = [0u32; LANES];
         // Indexing every lane by the same step is the point: the lanes advance in lock-step.
         #[allow(clippy::needless_range_loop)]
         for step in 0..common {
@@ -218,7 +220,7 @@ impl KeywordSearcher {
         owned: (usize, usize),
         pos: usize,
         to: usize,
-        mut state: u16,
+        mut state: u32,
         out: &mut Vec<Hit>,
     ) {
         for (i, &b) in data[pos..to].iter().enumerate() {

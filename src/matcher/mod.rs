@@ -5,10 +5,14 @@
 //! hits, so no regex ever sweeps a whole file (MEASURED.md: a RegexSet over everything is
 //! ~100x slower).
 
+pub mod decode;
 pub mod entropy;
+pub mod generic;
 pub mod keywords;
 pub mod placeholder;
+pub mod randomness;
 pub mod validate;
+pub mod wallet;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -16,13 +20,19 @@ use std::sync::OnceLock;
 use regex::bytes::Regex;
 
 use self::keywords::KeywordSearcher;
-use crate::rules::Rule;
+use self::validate::Validation;
+use crate::content::ContentKind;
+use crate::rules::{Confidence, Rule};
 
 /// How far before a keyword hit a match may start: a secret-named variable like
 /// `my_service_api_key` puts the keyword at its end.
 const WINDOW_BEFORE: usize = 96;
 /// Default reach after a keyword hit; a rule with longer secrets sets `window`.
 const WINDOW_AFTER: usize = 256;
+/// Two layers: a `.dockerconfigjson` is base64 of JSON whose `auth` is base64 again.
+pub const DEFAULT_DECODE_DEPTH: usize = 2;
+/// How much of the line around an encoded run is kept as context for the decoded text.
+const DECODE_CONTEXT: usize = 256;
 
 /// A rule match inside one piece of content, before it becomes a `Finding`.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +42,21 @@ pub struct RawMatch {
     pub start: usize,
     pub end: usize,
     pub entropy: f64,
+    /// The rule's confidence, lowered for an invalid structure or generated content.
+    pub confidence: Confidence,
+    pub validation: Validation,
+    /// What the validator learned: expiry, encryption, the account.
+    pub detail: Option<String>,
+    /// For a secret found inside encoded text: the span above is the encoded text, and this is
+    /// the secret itself and how it was decoded.
+    pub decoded: Option<Box<DecodedSecret>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedSecret {
+    /// `base64`, or `base64 → base64` two layers deep.
+    pub how: String,
+    pub secret: Vec<u8>,
 }
 
 struct CompiledRule {
@@ -58,7 +83,12 @@ impl CompiledRule {
 }
 
 pub struct Matcher {
+    /// Keep matches that fail their validator (`--include-invalid`), at low confidence.
+    pub include_invalid: bool,
+    /// How many layers of base64 / hex / percent-encoding to look through (`--decode-depth`).
+    pub decode_depth: usize,
     rules: Vec<CompiledRule>,
+    ids: std::collections::HashMap<String, usize>,
     keywords: KeywordSearcher,
     /// For each keyword id, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
@@ -88,7 +118,7 @@ impl Matcher {
                 .map(|(kw, _)| kw.as_bytes())
                 .collect::<Vec<_>>(),
         );
-        let rules = rules
+        let rules: Vec<CompiledRule> = rules
             .into_iter()
             .map(|rule| CompiledRule {
                 window_before: rule.window_before.unwrap_or(WINDOW_BEFORE),
@@ -97,8 +127,16 @@ impl Matcher {
                 regex: OnceLock::new(),
             })
             .collect();
+        let ids = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.rule.id.clone(), i))
+            .collect();
         Matcher {
+            include_invalid: false,
+            decode_depth: DEFAULT_DECODE_DEPTH,
             rules,
+            ids,
             keywords,
             keyword_rules,
         }
@@ -112,19 +150,75 @@ impl Matcher {
         self.rules.len()
     }
 
+    pub fn rule_by_id(&self, id: &str) -> Option<&Rule> {
+        self.ids.get(id).map(|&i| &self.rules[i].rule)
+    }
+
     /// All matches in `data`, one per secret: where rules overlap, the most specific wins.
     /// Sorted by position.
-    pub fn scan(&self, data: &[u8]) -> Vec<RawMatch> {
-        let candidates = self.candidates(data, None);
+    pub fn scan(&self, data: &[u8], kind: ContentKind) -> Vec<RawMatch> {
+        let mut candidates = self.candidates(data, kind, None);
+        if self.decode_depth > 0 && kind != ContentKind::Lockfile {
+            self.decoded_candidates(data, self.decode_depth, &mut candidates);
+        }
         resolve_overlaps(&self.rules, candidates)
+    }
+
+    /// Matches inside encoded runs of `data`, `depth` layers deep, placed on the encoded text.
+    fn decoded_candidates(&self, data: &[u8], depth: usize, out: &mut Vec<RawMatch>) {
+        for run in decode::find(data) {
+            // The decoded text in place of the run, inside (a bounded part of) its line.
+            let from = data[..run.start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1)
+                .max(run.start.saturating_sub(DECODE_CONTEXT));
+            let to = memchr::memchr(b'\n', &data[run.end..])
+                .map_or(data.len(), |i| run.end + i)
+                .min(run.end + DECODE_CONTEXT);
+            let mut buf = Vec::with_capacity(to - from + run.text.len());
+            buf.extend_from_slice(&data[from..run.start]);
+            let (text_start, text_end) = (buf.len(), buf.len() + run.text.len());
+            buf.extend_from_slice(&run.text);
+            buf.extend_from_slice(&data[run.end..to]);
+            let mut inner = self.candidates(&buf, ContentKind::Source, None);
+            if depth > 1 {
+                self.decoded_candidates(&buf, depth - 1, &mut inner);
+            }
+            for m in inner {
+                if m.end <= text_start || m.start >= text_end {
+                    continue;
+                }
+                let (start, end) = run.source_span(
+                    m.start.max(text_start) - text_start,
+                    m.end.min(text_end) - text_start,
+                );
+                let decoded = match m.decoded {
+                    Some(d) => DecodedSecret {
+                        how: format!("{} → {}", run.encoding.name(), d.how),
+                        secret: d.secret,
+                    },
+                    None => DecodedSecret {
+                        how: run.encoding.name().to_string(),
+                        secret: buf[m.start..m.end].to_vec(),
+                    },
+                };
+                out.push(RawMatch {
+                    start,
+                    end,
+                    decoded: Some(Box::new(decoded)),
+                    ..m
+                });
+            }
+        }
     }
 
     /// Matches of one rule only (rule example checks).
     pub fn scan_rule(&self, rule: usize, data: &[u8]) -> Vec<RawMatch> {
-        self.candidates(data, Some(rule))
+        self.candidates(data, ContentKind::Source, Some(rule))
     }
 
-    fn candidates(&self, data: &[u8], only: Option<usize>) -> Vec<RawMatch> {
+    fn candidates(&self, data: &[u8], kind: ContentKind, only: Option<usize>) -> Vec<RawMatch> {
         // (rule, window start, window end) for each keyword hit.
         let mut hits = Vec::new();
         self.keywords.find_all(data, &mut hits);
@@ -135,6 +229,10 @@ impl Matcher {
                     continue;
                 }
                 let compiled = &self.rules[rule];
+                // Lockfiles are hashes and URLs by the thousand: only provider formats there.
+                if kind == ContentKind::Lockfile && compiled.rule.generic {
+                    continue;
+                }
                 let start = hit.start.saturating_sub(compiled.window_before);
                 let end = (hit.end + compiled.window_after).min(data.len());
                 windows.push((rule, start, end));
@@ -158,7 +256,7 @@ impl Matcher {
                     break;
                 }
             }
-            self.search_window(rule, data, start, end, &mut out);
+            self.search_window(rule, data, start, end, kind, &mut out);
         }
         out
     }
@@ -169,6 +267,7 @@ impl Matcher {
         data: &[u8],
         start: usize,
         end: usize,
+        kind: ContentKind,
         out: &mut Vec<RawMatch>,
     ) {
         let Some(re) = self.rules[idx].regex() else {
@@ -189,14 +288,23 @@ impl Matcher {
                 m.end() + 1
             };
             let (s, e) = locs.get(1).unwrap_or((m.start(), m.end()));
-            if let Some(found) = self.accept(idx, data, s, e) {
+            if let Some(found) = self.accept(idx, data, m.start(), s, e, kind) {
                 out.push(found);
             }
         }
     }
 
-    /// Entropy, placeholder and validator checks on one regex match.
-    fn accept(&self, idx: usize, data: &[u8], start: usize, end: usize) -> Option<RawMatch> {
+    /// Entropy, placeholder, false-positive and validator checks on one regex match, whose
+    /// secret is `start..end` and whose whole match begins at `match_start`.
+    fn accept(
+        &self,
+        idx: usize,
+        data: &[u8],
+        match_start: usize,
+        mut start: usize,
+        mut end: usize,
+        kind: ContentKind,
+    ) -> Option<RawMatch> {
         let rule = &self.rules[idx].rule;
         let secret = &data[start..end];
         if secret.is_empty() {
@@ -209,18 +317,54 @@ impl Matcher {
         if placeholder::is_placeholder(secret) {
             return None;
         }
-        if let Some(v) = &rule.validator {
-            if !validate::check(v, secret) {
+        let mut confidence = rule.confidence;
+        if rule.generic {
+            let name = &data[match_start..start];
+            // Passwords are chosen by people; keys are generated.
+            let password = rule.id.contains("password");
+            if generic::is_not_a_secret(name, secret, line_around(data, start, end), password) {
                 return None;
             }
+            if kind == ContentKind::Generated {
+                confidence = confidence.lower();
+            }
+        }
+        let mut validation = Validation::NotChecked;
+        let mut detail = None;
+        if let Some(v) = &rule.validator {
+            let verdict = validate::check(v, secret);
+            if verdict.validation == Validation::InvalidStructure {
+                if !self.include_invalid {
+                    return None;
+                }
+                confidence = Confidence::Low;
+            }
+            if let Some((s, e)) = verdict.span {
+                (start, end) = (start + s, start + e);
+            }
+            validation = verdict.validation;
+            detail = verdict.detail;
         }
         Some(RawMatch {
             rule: idx,
             start,
             end,
             entropy,
+            confidence,
+            validation,
+            detail,
+            decoded: None,
         })
     }
+}
+
+/// The line holding `start..end`, at most 512 bytes either side.
+fn line_around(data: &[u8], start: usize, end: usize) -> &[u8] {
+    let from = start.saturating_sub(512);
+    let to = (end + 512).min(data.len());
+    let line_start = memchr::memrchr(b'\n', &data[from..start]).map_or(from, |i| from + i + 1);
+    let line_end = memchr::memchr(b'\n', &data[end..to]).map_or(to, |i| end + i);
+    &data[line_start..line_end]
 }
 
 /// Keeps one match per secret: among overlapping spans the higher confidence wins, then a
@@ -231,8 +375,8 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
     }
     candidates.sort_by(|a, b| {
         let (ra, rb) = (&rules[a.rule].rule, &rules[b.rule].rule);
-        rb.confidence
-            .cmp(&ra.confidence)
+        b.confidence
+            .cmp(&a.confidence)
             .then(ra.generic.cmp(&rb.generic))
             .then(a.rule.cmp(&b.rule))
             .then(a.start.cmp(&b.start))
@@ -271,7 +415,7 @@ mod tests {
         )
         .unwrap();
         let m = Matcher::new(rules);
-        let hits = m.scan(b"x = TOK_ nope; y = tok_q8zr2lw0px4v;");
+        let hits = m.scan(b"x = TOK_ nope; y = tok_q8zr2lw0px4v;", ContentKind::Source);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].start, 23);
         assert_eq!(hits[0].end, 35);
@@ -285,7 +429,7 @@ mod tests {
         let m = Matcher::new(rules);
         // Built at run time so that keyhound scanning its own source does not flag it.
         let text = format!("token = \"{}\"", ["tok", "q8zr2lw0px4v"].join("_"));
-        let hits = m.scan(text.as_bytes());
+        let hits = m.scan(text.as_bytes(), ContentKind::Source);
         assert_eq!(hits.len(), 1);
         assert_eq!(m.rule(hits[0].rule).id, "prov");
         assert_eq!(m.rule(hits[0].rule).confidence, Confidence::High);
@@ -295,7 +439,7 @@ mod tests {
     fn windows_merge_and_matches_are_not_duplicated() {
         let rules = parse_rules("t", &rule("t", "ab", r"ab([0-9]{6})", "high", false)).unwrap();
         let m = Matcher::new(rules);
-        let hits = m.scan(b"ab390127 ab390127ab847102");
+        let hits = m.scan(b"ab390127 ab390127ab847102", ContentKind::Source);
         assert_eq!(hits.len(), 3);
         let spans: Vec<_> = hits.iter().map(|h| (h.start, h.end)).collect();
         assert_eq!(spans, vec![(2, 8), (11, 17), (19, 25)]);
@@ -308,7 +452,13 @@ mod tests {
         // The window starts exactly WINDOW_BEFORE bytes before the keyword, inside the word
         // "yzz…": `\b` must not match there just because the window starts there.
         let zs = "z".repeat(WINDOW_BEFORE);
-        assert!(m.scan(format!("y{zs}key9").as_bytes()).is_empty());
-        assert_eq!(m.scan(format!(".{zs}key9").as_bytes()).len(), 1);
+        assert!(m
+            .scan(format!("y{zs}key9").as_bytes(), ContentKind::Source)
+            .is_empty());
+        assert_eq!(
+            m.scan(format!(".{zs}key9").as_bytes(), ContentKind::Source)
+                .len(),
+            1
+        );
     }
 }

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::Report;
 use crate::finding::{hide, Suppression};
+use crate::matcher::validate::Validation;
 use crate::rules::Confidence;
 
 const BOLD: &str = "\x1b[1m";
@@ -52,7 +53,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let context = if report.redacted {
             f.line_content.clone()
         } else {
-            hide(&f.line_content, &f.secret, &shown)
+            let mut context = hide(&f.line_content, &f.secret, &shown);
+            if let Some(encoded) = &f.encoded {
+                context = hide(&context, encoded, &partial(encoded));
+            }
+            for part in &f.paired {
+                context = hide(&context, &part.secret, &partial(&part.secret));
+            }
+            context
         };
         writeln!(
             out,
@@ -61,6 +69,33 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             context.trim(),
             paint(RESET)
         )?;
+        if f.validation != Validation::NotChecked {
+            match &f.validation_detail {
+                Some(d) => writeln!(out, "      validation: {} ({d})", f.validation.as_str())?,
+                None => writeln!(out, "      validation: {}", f.validation.as_str())?,
+            }
+        }
+        if let Some(how) = &f.decoded {
+            writeln!(out, "      decoded: {how}")?;
+        }
+        for part in &f.paired {
+            let secret = if report.redacted {
+                part.secret.clone()
+            } else {
+                partial(&part.secret)
+            };
+            writeln!(
+                out,
+                "      paired with {} at {}:{}  {}",
+                part.rule_id,
+                part.line,
+                part.column,
+                first_line(&secret)
+            )?;
+        }
+        if let Some(fix) = &f.remediation {
+            writeln!(out, "      fix: {fix}")?;
+        }
         if let Some(why) = f.suppressed {
             let why = match why {
                 Suppression::Inline => "allowed inline (keyhound:allow)",

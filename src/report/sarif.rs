@@ -108,10 +108,13 @@ fn level(c: Confidence) -> ResultLevel {
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let fix = rule
+        .remediation
+        .as_deref()
+        .unwrap_or("If this is a real credential, revoke and rotate it at the provider first.");
     let help = format!(
-        "{}\n\nIf this is a real credential: revoke and rotate it at the provider first, then \
-         remove it from the code and from git history, and load it from a secrets manager or \
-         the environment instead.",
+        "{}\n\n{fix} Then remove it from the code and from git history, and load it from a \
+         secrets manager or the environment instead.",
         rule.description
     );
     let builder = ReportingDescriptor::builder()
@@ -164,7 +167,23 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
     let mut props = BTreeMap::from([
         ("confidence".to_string(), serde_json::json!(f.confidence)),
         ("entropy".to_string(), serde_json::json!(f.entropy)),
+        ("validation".to_string(), serde_json::json!(f.validation)),
     ]);
+    if let Some(d) = &f.validation_detail {
+        props.insert("validationDetail".to_string(), serde_json::json!(d));
+    }
+    if let Some(how) = &f.decoded {
+        props.insert("decoded".to_string(), serde_json::json!(how));
+    }
+    if !f.paired.is_empty() {
+        // Where the other halves are; never their secrets (SARIF is uploaded).
+        let parts: Vec<_> = f
+            .paired
+            .iter()
+            .map(|p| serde_json::json!({"ruleId": p.rule_id, "line": p.line, "column": p.column}))
+            .collect();
+        props.insert("paired".to_string(), serde_json::json!(parts));
+    }
     let mut fingerprints = BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]);
     if let Some(git) = &f.git {
         // The whole origin (commit, author, date, message, blob) as properties; the commit
@@ -275,6 +294,12 @@ mod tests {
             line_content: "s".into(),
             entropy: 3.0,
             confidence,
+            validation: crate::matcher::validate::Validation::NotChecked,
+            validation_detail: None,
+            decoded: None,
+            encoded: None,
+            paired: Vec::new(),
+            remediation: None,
             fingerprint: "f".into(),
             git: None,
             suppressed: None,

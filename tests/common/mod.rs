@@ -75,9 +75,19 @@ pub fn random_from(alphabet: &[u8], n: usize) -> String {
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// A classic GitHub token with a correct checksum: base62 of the CRC32 of its random part.
 pub fn github_pat() -> String {
-    format!("ghp_{}", random_from(ALNUM, 36))
+    let random = random_from(ALNUM, 30);
+    let mut n = crc32fast::hash(random.as_bytes());
+    let mut sum = String::new();
+    for _ in 0..6 {
+        sum.insert(0, BASE62[(n % 62) as usize] as char);
+        n /= 62;
+    }
+    format!("ghp_{random}{sum}")
 }
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 pub fn aws_key_id() -> String {
     format!(
@@ -97,9 +107,11 @@ pub fn stripe_test_key() -> String {
 
 pub fn slack_bot_token() -> String {
     format!(
-        "xoxb-{}-{}-{}",
+        "xoxb-{}{}-{}{}-{}",
+        random_from(b"123456789", 1),
+        random_from(b"0123456789", 11),
+        random_from(b"123456789", 1),
         random_from(b"0123456789", 12),
-        random_from(b"0123456789", 13),
         random_from(ALNUM, 24)
     )
 }

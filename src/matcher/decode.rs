@@ -1,0 +1,267 @@
+//! Decoding: secrets hidden one or two encodings deep (a Kubernetes Secret's base64 `data:`, a
+//! basic-auth header, a `.dockerconfigjson`, a URL-encoded connection string). Each encoded run
+//! that decodes to text is put back into its line in place of the encoded text, so the name
+//! beside it (`AWS_SECRET_ACCESS_KEY: <base64>`) still gives the rules their context, and the
+//! line is scanned again. Matches inside the decoded text point at the encoded run.
+
+/// Shortest encoded run worth decoding: 16 base64 characters hold 12 bytes.
+const MIN_BASE64: usize = 16;
+const MIN_HEX: usize = 32;
+/// Longest run decoded: a whole base64 `.dockerconfigjson` or PEM file fits.
+const MAX_RUN: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Base64,
+    Hex,
+    Percent,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Hex => "hex",
+            Encoding::Percent => "percent",
+        }
+    }
+}
+
+/// One encoded run of the input and its text.
+#[derive(Debug)]
+pub struct Decoded {
+    pub encoding: Encoding,
+    pub start: usize,
+    pub end: usize,
+    pub text: Vec<u8>,
+}
+
+impl Decoded {
+    /// The span of the input that encodes `text[from..to]`: exact for base64 and hex (whole
+    /// quanta), the whole run for percent-encoding.
+    pub fn source_span(&self, from: usize, to: usize) -> (usize, usize) {
+        let (s, e) = match self.encoding {
+            Encoding::Base64 => (from / 3 * 4, to.div_ceil(3) * 4),
+            Encoding::Hex => (from * 2, to * 2),
+            Encoding::Percent => return (self.start, self.end),
+        };
+        (
+            (self.start + s).min(self.end),
+            (self.start + e).min(self.end),
+        )
+    }
+}
+
+const B64: u8 = 1;
+const HEX: u8 = 2;
+const URL: u8 = 4;
+
+/// Byte classes: which encodings a byte can belong to.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let alnum = b.is_ascii_alphanumeric();
+        if alnum || b == b'+' || b == b'/' || b == b'-' || b == b'_' {
+            t[i] |= B64;
+        }
+        if b.is_ascii_hexdigit() {
+            t[i] |= HEX;
+        }
+        if alnum
+            || matches!(
+                b,
+                b'%' | b'.' | b'_' | b'~' | b'+' | b'-' | b'=' | b'&' | b':' | b'/' | b'@' | b'?'
+            )
+        {
+            t[i] |= URL;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Every encoded run in `data` that decodes to text.
+pub fn find(data: &[u8]) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() {
+        if CLASS[data[i] as usize] & B64 == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut all_hex = true;
+        let mut percent = false;
+        while i < data.len() {
+            let c = CLASS[data[i] as usize];
+            if c & B64 != 0 {
+                all_hex &= c & HEX != 0;
+                i += 1;
+            } else if data[i] == b'%' && c & URL != 0 {
+                percent = true;
+                all_hex = false;
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let mut end = i;
+        if percent {
+            // Percent-encoded text also has `.`, `=`, `&`, `:` and the like between escapes.
+            let mut start = start;
+            while start > 0 && CLASS[data[start - 1] as usize] & URL != 0 {
+                start -= 1;
+            }
+            while end < data.len() && CLASS[data[end] as usize] & URL != 0 {
+                end += 1;
+            }
+            if let Some(d) = percent_decode(&data[start..end]) {
+                out.push(Decoded {
+                    encoding: Encoding::Percent,
+                    start,
+                    end,
+                    text: d,
+                });
+            }
+            i = end;
+            continue;
+        }
+        let len = end - start;
+        if all_hex && len >= MIN_HEX && len % 2 == 0 && len <= MAX_RUN {
+            if let Some(d) = hex_decode(&data[start..end]).filter(|d| is_text(d)) {
+                out.push(Decoded {
+                    encoding: Encoding::Hex,
+                    start,
+                    end,
+                    text: d,
+                });
+            }
+            continue;
+        }
+        while end < data.len() && data[end] == b'=' && end - i < 2 {
+            end += 1;
+        }
+        i = end;
+        if (MIN_BASE64..=MAX_RUN).contains(&(end - start)) && !after_data_uri(data, start) {
+            if let Some(d) =
+                super::validate::decode_base64(&data[start..end]).filter(|d| is_text(d))
+            {
+                out.push(Decoded {
+                    encoding: Encoding::Base64,
+                    start,
+                    end,
+                    text: d,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Embedded images and fonts are binary; skip them without decoding.
+fn after_data_uri(data: &[u8], start: usize) -> bool {
+    data[..start].ends_with(b";base64,")
+}
+
+/// Decoded text is printable ASCII or UTF-8 with ordinary whitespace; binary is not scanned.
+fn is_text(d: &[u8]) -> bool {
+    d.len() >= 4
+        && std::str::from_utf8(d).is_ok_and(|s| {
+            s.chars()
+                .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        })
+}
+
+fn hex_decode(s: &[u8]) -> Option<Vec<u8>> {
+    s.chunks(2)
+        .map(|p| {
+            let hi = (p[0] as char).to_digit(16)?;
+            let lo = (p[1] as char).to_digit(16)?;
+            Some((hi * 16 + lo) as u8)
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text.
+fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut escapes = 0;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' && i + 2 < s.len() {
+            let hex = hex_decode(&s[i + 1..i + 3]);
+            if let Some(b) = hex.and_then(|h| h.first().copied()) {
+                out.push(b);
+                escapes += 1;
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    (escapes >= 2 && is_text(&out)).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn finds_base64_hex_and_percent_runs() {
+        let text = format!(
+            "a: {}\nb: {}\nc: postgres://app:p%40ss%2Fw0rd@db/x\nd: plain_identifier_value_here\n",
+            b64("user:correct horse"),
+            "68656c6c6f2c20776f726c642120746869732069732068657821"
+        );
+        let found = find(text.as_bytes());
+        let kinds: Vec<(Encoding, String)> = found
+            .iter()
+            .map(|d| (d.encoding, String::from_utf8_lossy(&d.text).into_owned()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Encoding::Base64, "user:correct horse".to_string()),
+                (Encoding::Hex, "hello, world! this is hex!".to_string()),
+                (
+                    Encoding::Percent,
+                    "postgres://app:p@ss/w0rd@db/x".to_string()
+                ),
+            ]
+        );
+        // The base64 run is the whole value, padding included.
+        let b = &found[0];
+        assert_eq!(
+            &text.as_bytes()[b.start..b.end],
+            b64("user:correct horse").as_bytes()
+        );
+    }
+
+    #[test]
+    fn binary_and_data_uris_are_skipped() {
+        let png =
+            "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk";
+        assert!(find(png.as_bytes()).is_empty());
+        // Random base64 decodes to binary.
+        assert!(find(b"k = t+1fjORS/6ilI8ihN5KXSc7Tvo/hBKqFYY/kv5ZJ").is_empty());
+    }
+
+    #[test]
+    fn source_span_maps_decoded_offsets_back() {
+        let plain = "prefix ghp_secret suffix";
+        let enc = b64(plain);
+        let d = &find(enc.as_bytes())[0];
+        let (s, e) = d.source_span(7, 17);
+        // Whole base64 quanta around the decoded bytes.
+        assert!(s <= 7 * 4 / 3 && e >= 17 * 4 / 3, "{s} {e}");
+        assert_eq!((s % 4, e % 4), (0, 0));
+    }
+}

@@ -1,0 +1,212 @@
+//! False-positive filters for the generic rules (a secret-named assignment, a password): the
+//! values people assign to such names that are not secrets. Provider rules do not need these:
+//! their formats are specific enough.
+
+use super::randomness;
+
+/// Whether a generic rule's candidate `value`, assigned to `name` (the text the regex matched
+/// before the value) on `line`, is something other than a secret.
+pub fn is_not_a_secret(name: &[u8], value: &[u8], line: &[u8], password: bool) -> bool {
+    let name = name.to_ascii_lowercase();
+    if is_uuid(value) {
+        // Some providers' keys are UUIDs (Heroku, Snyk): keep them only where the name says
+        // secret; `key_id`, `client_key` and friends are identifiers.
+        return !contains_any(
+            &name,
+            &[
+                b"secret",
+                b"token",
+                b"password",
+                b"apikey",
+                b"api_key",
+                b"api-key",
+            ],
+        );
+    }
+    if contains_any(
+        &name,
+        &[
+            b"hash",
+            b"checksum",
+            b"digest",
+            b"integrity",
+            b"sha1",
+            b"sha256",
+            b"sha512",
+            b"etag",
+            b"commit",
+            b"revision",
+            b"nonce",
+            b"public",
+        ],
+    ) || contains_any(line, &[b"data:image/", b"data:font/", b"data:application/"])
+        || is_integrity(value)
+        || is_version(value)
+        || is_path(value)
+        || is_dotted_identifier(value)
+        || is_identifier(value)
+    {
+        return true;
+    }
+    // Passwords are chosen by people: they need not look random, only not look like code.
+    !password && !randomness::looks_random(value)
+}
+
+fn contains_any(haystack: &[u8], needles: &[&[u8]]) -> bool {
+    needles
+        .iter()
+        .any(|n| haystack.windows(n.len()).any(|w| w == *n))
+}
+
+/// 8-4-4-4-12 hex digits.
+pub fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Subresource-integrity and lockfile hashes: `sha512-…`, `sha256:…`.
+fn is_integrity(v: &[u8]) -> bool {
+    [
+        &b"sha1-"[..],
+        b"sha256-",
+        b"sha384-",
+        b"sha512-",
+        b"sha256:",
+        b"sha1:",
+        b"md5-",
+        b"h1:",
+    ]
+    .iter()
+    .any(|p| v.starts_with(p))
+}
+
+/// `1.2.3`, `v10.4.0-beta.1`.
+fn is_version(v: &[u8]) -> bool {
+    let v = v.strip_prefix(b"v").unwrap_or(v);
+    let core_end = v
+        .iter()
+        .position(|&b| b == b'-' || b == b'+')
+        .unwrap_or(v.len());
+    let core = &v[..core_end];
+    let parts: Vec<&[u8]> = core.split(|&b| b == b'.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
+}
+
+/// `/usr/local/bin`, `./src/main.rs`, `assets/img/logo.png`.
+fn is_path(v: &[u8]) -> bool {
+    if [&b"/"[..], b"./", b"../", b"~/"]
+        .iter()
+        .any(|p| v.starts_with(p))
+    {
+        return true;
+    }
+    let Some(slash) = v.iter().rposition(|&b| b == b'/') else {
+        return false;
+    };
+    let file = &v[slash + 1..];
+    match file.iter().rposition(|&b| b == b'.') {
+        Some(dot) => {
+            let ext = &file[dot + 1..];
+            (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_lowercase)
+        }
+        None => false,
+    }
+}
+
+/// `com.example.service.Client`, `os.path.join`: three or more dotted names.
+fn is_dotted_identifier(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.split(|&b| b == b'.').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            p.first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        })
+}
+
+/// camelCase, PascalCase, snake_case, kebab-case or SCREAMING_CASE made of word-like parts.
+fn is_identifier(v: &[u8]) -> bool {
+    if !v
+        .iter()
+        .all(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'-')
+    {
+        return false;
+    }
+    // Split at separators and at lower→upper case changes.
+    let mut parts: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut prev_lower = false;
+    for &b in v {
+        if b == b'_' || b == b'-' {
+            parts.push(Vec::new());
+            prev_lower = false;
+            continue;
+        }
+        if b.is_ascii_uppercase() && prev_lower {
+            parts.push(Vec::new());
+        }
+        prev_lower = b.is_ascii_lowercase();
+        if let Some(last) = parts.last_mut() {
+            last.push(b.to_ascii_lowercase());
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| p.iter().any(|b| b"aeiouy".contains(b)) || p.len() <= 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(name: &str, value: &str) -> bool {
+        is_not_a_secret(name.as_bytes(), value.as_bytes(), b"", false)
+    }
+
+    #[test]
+    fn keeps_random_values() {
+        assert!(!rejected(
+            "api_key = \"",
+            "ajAIxNKu8iS2G8NPRVdD53X83RZJzzzz"
+        ));
+        assert!(!rejected(
+            "SECRET_KEY: ",
+            "n9ZhyiA4uoRgnatmUdjAWtGSU8po-799NksnRH9u"
+        ));
+        // A UUID where the name says secret.
+        assert!(!rejected(
+            "client_secret=",
+            "0f8b3c2e-5a1d-4c7e-9b2a-6d4e8f1a3c5b"
+        ));
+    }
+
+    #[test]
+    fn drops_values_that_are_not_secrets() {
+        assert!(rejected(
+            "key_id = ",
+            "0f8b3c2e-5a1d-4c7e-9b2a-6d4e8f1a3c5b"
+        ));
+        assert!(rejected(
+            "integrity: ",
+            "sha512-Zk3b1Lq8x0PsYv2Wn5Mc7Rt9Ud4Fe6Hg1Ji3Ko5Lp7=="
+        ));
+        assert!(rejected("token_version = ", "v10.4.0-beta.1"));
+        assert!(rejected("key_path = ", "/etc/ssl/private/server.key"));
+        assert!(rejected("key_file: ", "config/keys/signing.pem"));
+        assert!(rejected("token_class = ", "com.example.auth.TokenProvider"));
+        assert!(rejected("secret_name = ", "database_master_password"));
+        assert!(rejected("tokenKey = ", "accessTokenStorageKey"));
+        assert!(rejected(
+            "cache_key_hash = ",
+            "5b7a767c76fb008f86bebb2737f6a6f0fb23c6f5"
+        ));
+        assert!(rejected("auth_token = ", "thisisnotarealtokenvalue"));
+    }
+}

@@ -1,0 +1,368 @@
+//! Wallet secrets, validated offline by their own checksums: a BIP-39 phrase's checksum bits,
+//! Base58Check's double SHA-256, the secp256k1 curve order. A random run of wordlist words or
+//! a mistyped key fails these checks and is not reported as valid.
+
+use sha2::{Digest, Sha256};
+
+use super::validate::{Validation, Verdict};
+
+/// The BIP-39 English wordlist (bitcoin/bips, bip-0039/english.txt), sorted.
+const WORDLIST: &str = include_str!("bip39-english.txt");
+
+fn words() -> &'static [&'static str] {
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| WORDLIST.lines().collect())
+}
+
+fn valid(detail: String) -> Verdict {
+    Verdict {
+        validation: Validation::ValidStructure,
+        detail: Some(detail),
+        span: None,
+    }
+}
+
+fn invalid(reason: &str) -> Verdict {
+    Verdict {
+        validation: Validation::InvalidStructure,
+        detail: Some(reason.to_string()),
+        span: None,
+    }
+}
+
+/// Whether `phrase` (wordlist indexes) carries a correct BIP-39 checksum.
+fn bip39_checksum_ok(indexes: &[u16]) -> bool {
+    let total_bits = indexes.len() * 11;
+    let checksum_bits = total_bits / 33;
+    let entropy_bits = total_bits - checksum_bits;
+    let mut bits = Vec::with_capacity(total_bits);
+    for &i in indexes {
+        bits.extend((0..11).rev().map(|b| (i >> b) & 1 == 1));
+    }
+    let entropy: Vec<u8> = bits[..entropy_bits]
+        .chunks(8)
+        .map(|c| c.iter().fold(0u8, |acc, &b| (acc << 1) | u8::from(b)))
+        .collect();
+    let hash = Sha256::digest(&entropy);
+    (0..checksum_bits).all(|i| ((hash[i / 8] >> (7 - i % 8)) & 1 == 1) == bits[entropy_bits + i])
+}
+
+/// A BIP-39 mnemonic: 12, 15, 18, 21 or 24 wordlist words whose last bits are the SHA-256
+/// checksum of the rest. The match may hold surrounding words; the longest valid phrase wins,
+/// and the verdict narrows the span to it.
+pub fn bip39(secret: &[u8]) -> Verdict {
+    let list = words();
+    let mut tokens: Vec<(usize, usize, Option<u16>)> = Vec::new();
+    let mut i = 0;
+    while i < secret.len() {
+        if secret[i].is_ascii_lowercase() {
+            let start = i;
+            while i < secret.len() && secret[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            let word = std::str::from_utf8(&secret[start..i]).unwrap_or("");
+            let index = list.binary_search(&word).ok().map(|x| x as u16);
+            tokens.push((start, i, index));
+        } else {
+            i += 1;
+        }
+    }
+    for len in [24, 21, 18, 15, 12] {
+        for window in tokens.windows(len) {
+            let indexes: Option<Vec<u16>> = window.iter().map(|t| t.2).collect();
+            if let Some(indexes) = indexes {
+                // Twelve copies of one word can pass the checksum; it is no wallet.
+                if indexes.iter().all(|&x| x == indexes[0]) {
+                    continue;
+                }
+                if bip39_checksum_ok(&indexes) {
+                    let mut v = valid(format!("{len}-word BIP-39 mnemonic, checksum verified"));
+                    v.span = Some((window[0].0, window[len - 1].1));
+                    return v;
+                }
+            }
+        }
+    }
+    invalid("no run of 12-24 wordlist words with a valid BIP-39 checksum")
+}
+
+const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+fn base58_decode(data: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(data.len());
+    for &c in data {
+        let mut carry = BASE58.iter().position(|&d| d == c)? as u32;
+        for byte in out.iter_mut().rev() {
+            carry += u32::from(*byte) * 58;
+            *byte = carry as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            out.insert(0, carry as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = data.iter().take_while(|&&c| c == b'1').count();
+    let mut result = vec![0; zeros];
+    result.extend(out);
+    Some(result)
+}
+
+/// Base58Check: the payload, then the first four bytes of its double SHA-256.
+fn base58check(data: &[u8]) -> Option<Vec<u8>> {
+    let raw = base58_decode(data)?;
+    if raw.len() < 5 {
+        return None;
+    }
+    let (payload, sum) = raw.split_at(raw.len() - 4);
+    let hash = Sha256::digest(Sha256::digest(payload));
+    (hash[..4] == *sum).then(|| payload.to_vec())
+}
+
+/// secp256k1's group order n: a private key is an integer in [1, n).
+const CURVE_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+];
+
+fn in_curve_range(key: &[u8]) -> bool {
+    key.len() == 32 && key.iter().any(|&b| b != 0) && key < &CURVE_ORDER[..]
+}
+
+/// BIP-32 extended private keys: 78 bytes, a private version, and key data that starts 0x00.
+pub fn extended_key(secret: &[u8]) -> Verdict {
+    let Some(payload) = base58check(secret) else {
+        return invalid("Base58Check checksum mismatch");
+    };
+    if payload.len() != 78 {
+        return invalid("not 78 bytes");
+    }
+    let version = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]]);
+    let kind = match version {
+        0x0488_ADE4 => "xprv",
+        0x0435_8394 => "tprv",
+        0x049D_7878 => "yprv",
+        0x04B2_430C => "zprv",
+        0x0295_B005 => "Yprv",
+        0x02AA_7A99 => "Zprv",
+        0x044A_4E28 => "uprv",
+        0x045F_18BC => "vprv",
+        _ => return invalid("not a private extended key version"),
+    };
+    if payload[45] != 0 || !in_curve_range(&payload[46..]) {
+        return invalid("key data is not a private key");
+    }
+    valid(format!(
+        "{kind} extended private key, depth {}, Base58Check verified",
+        payload[4]
+    ))
+}
+
+/// Wallet Import Format: version 0x80 (mainnet) or 0xEF (testnet), 32 key bytes, 0x01 when the
+/// public key is compressed.
+pub fn wif(secret: &[u8]) -> Verdict {
+    let Some(payload) = base58check(secret) else {
+        return invalid("Base58Check checksum mismatch");
+    };
+    let net = match payload.first() {
+        Some(0x80) => "mainnet",
+        Some(0xEF) => "testnet",
+        _ => return invalid("not a WIF version byte"),
+    };
+    let compressed = match payload.len() {
+        33 => false,
+        34 if payload[33] == 1 => true,
+        _ => return invalid("wrong WIF length"),
+    };
+    if !in_curve_range(&payload[1..33]) {
+        return invalid("key out of the secp256k1 range");
+    }
+    valid(format!(
+        "WIF private key ({net}{}), Base58Check verified",
+        if compressed { ", compressed" } else { "" }
+    ))
+}
+
+/// Keys every Ethereum developer has seen: the first accounts of Hardhat/Anvil and Ganache's
+/// deterministic mnemonics. Public knowledge, so not a leak.
+const WELL_KNOWN_DEV_KEYS: &[&str] = &[
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d",
+    "6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
+];
+
+/// A raw secp256k1 private key: 64 hex digits in the curve's range, not a pattern and not a
+/// well-known development key.
+pub fn secp256k1_key(secret: &[u8]) -> Verdict {
+    let hex = secret
+        .strip_prefix(b"0x")
+        .or_else(|| secret.strip_prefix(b"0X"))
+        .unwrap_or(secret);
+    if hex.len() != 64 {
+        return invalid("not 64 hex digits");
+    }
+    let mut key = [0u8; 32];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let Ok(byte) = u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("zz"), 16) else {
+            return invalid("not hex");
+        };
+        key[i] = byte;
+    }
+    if !in_curve_range(&key) {
+        return invalid("outside the secp256k1 range");
+    }
+    let lower = String::from_utf8_lossy(hex).to_ascii_lowercase();
+    if WELL_KNOWN_DEV_KEYS.contains(&lower.as_str()) {
+        return invalid("well-known development key");
+    }
+    // Small integers, repeated bytes and counting patterns are test values.
+    let distinct = {
+        let mut seen = [false; 16];
+        for c in lower.bytes() {
+            seen[(c as char).to_digit(16).unwrap_or(0) as usize] = true;
+        }
+        seen.iter().filter(|&&s| s).count()
+    };
+    if key[..16].iter().all(|&b| b == 0) || distinct < 8 {
+        return invalid("test pattern, not a random key");
+    }
+    valid("secp256k1 private key in the curve's range".to_string())
+}
+
+/// A Solana keypair file (`id.json`): a JSON array of 64 bytes, the Ed25519 seed then the
+/// public key.
+pub fn solana_keypair(secret: &[u8]) -> Verdict {
+    let Ok(values) = serde_json::from_slice::<Vec<serde_json::Value>>(secret) else {
+        return invalid("not a JSON array");
+    };
+    let bytes: Option<Vec<u8>> = values
+        .iter()
+        .map(|v| v.as_u64().filter(|&n| n <= 255).map(|n| n as u8))
+        .collect();
+    let Some(bytes) = bytes else {
+        return invalid("not an array of bytes");
+    };
+    if bytes.len() != 64 {
+        return invalid("not 64 bytes");
+    }
+    let distinct = {
+        let mut seen = [false; 256];
+        bytes[..32].iter().for_each(|&b| seen[b as usize] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    if distinct < 16 {
+        return invalid("seed bytes are a pattern, not random");
+    }
+    valid("64-byte Ed25519 keypair".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(v: &Verdict) -> bool {
+        v.validation == Validation::ValidStructure
+    }
+
+    #[test]
+    fn wordlist_is_the_standard_one() {
+        let list = words();
+        assert_eq!(list.len(), 2048);
+        assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted");
+        let digest = Sha256::digest(WORDLIST.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda"
+        );
+    }
+
+    #[test]
+    fn bip39_test_vectors() {
+        // From BIP-39's published English test vectors (entropy 00…, 7f…, 80…, ff…).
+        for phrase in [
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+            "legal winner thank year wave sausage worth useful legal winner thank yellow",
+            "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
+            "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong",
+            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art",
+            "hamster diagram private dutch cause delay private meat slide toddler razor book happy fancy gospel tennis maple dilemma loan word shrug inflict delay length",
+        ] {
+            let v = bip39(phrase.as_bytes());
+            assert!(ok(&v), "{phrase}: {v:?}");
+            assert_eq!(v.span, Some((0, phrase.len())));
+        }
+    }
+
+    #[test]
+    fn bip39_rejects_changed_words_and_finds_the_phrase_in_prose() {
+        // One word changed: the checksum fails.
+        let changed = "legal winner thank year wave sausage worth useful legal winner thank zoo";
+        assert!(!ok(&bip39(changed.as_bytes())));
+        let swapped = "winner legal thank year wave sausage worth useful legal winner thank yellow";
+        assert!(!ok(&bip39(swapped.as_bytes())));
+        let not_words =
+            "legal winner thank year wave sausage worth useful legal winner thank yellowx";
+        assert!(!ok(&bip39(not_words.as_bytes())));
+        let prose = "my seed is legal winner thank year wave sausage worth useful legal winner thank yellow ok";
+        let v = bip39(prose.as_bytes());
+        assert!(ok(&v));
+        let (s, e) = v.span.unwrap();
+        assert_eq!(&prose[s..e], &prose[11..prose.len() - 3]);
+    }
+
+    #[test]
+    fn base58check_vectors() {
+        // BIP-32 test vector 1, master private key.
+        let xprv = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+        let v = extended_key(xprv.as_bytes());
+        assert!(ok(&v), "{v:?}");
+        assert!(v.detail.unwrap().starts_with("xprv"));
+        let mut changed = xprv.as_bytes().to_vec();
+        changed[40] = if changed[40] == b'a' { b'b' } else { b'a' };
+        assert!(!ok(&extended_key(&changed)));
+        // The matching public key is not a secret.
+        let xpub = "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8";
+        assert!(!ok(&extended_key(xpub.as_bytes())));
+        // The Bitcoin wiki's WIF example (private key 0C28FCA3…).
+        let wif_key = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
+        let v = wif(wif_key.as_bytes());
+        assert!(ok(&v), "{v:?}");
+        let mut bad = wif_key.as_bytes().to_vec();
+        bad[10] = b'z';
+        assert!(!ok(&wif(&bad)));
+    }
+
+    #[test]
+    fn secp256k1_range_and_test_keys() {
+        assert!(ok(&secp256k1_key(
+            b"0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+        )));
+        // The curve order itself and above are not keys.
+        assert!(!ok(&secp256k1_key(
+            b"fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+        )));
+        assert!(!ok(&secp256k1_key(
+            b"0000000000000000000000000000000000000000000000000000000000000001"
+        )));
+        assert!(!ok(&secp256k1_key(
+            b"ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+        )));
+        assert!(!ok(&secp256k1_key(
+            b"1111111111111111111111111111111111111111111111111111111111111111"
+        )));
+    }
+
+    #[test]
+    fn solana_keypair_shape() {
+        let bytes: Vec<String> = (0..64).map(|i| ((i * 37 + 11) % 256).to_string()).collect();
+        let json = format!("[{}]", bytes.join(","));
+        assert!(ok(&solana_keypair(json.as_bytes())));
+        let short = format!("[{}]", bytes[..32].join(","));
+        assert!(!ok(&solana_keypair(short.as_bytes())));
+        let zeros = format!("[{}]", vec!["0"; 64].join(","));
+        assert!(!ok(&solana_keypair(zeros.as_bytes())));
+    }
+}
