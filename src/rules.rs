@@ -37,6 +37,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../rules/private-keys.toml"),
     ),
     ("databases.toml", include_str!("../rules/databases.toml")),
+    (
+        "platforms-registries.toml",
+        include_str!("../rules/platforms-registries.toml"),
+    ),
     ("generic.toml", include_str!("../rules/generic.toml")),
 ];
 

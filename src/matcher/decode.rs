@@ -53,8 +53,7 @@ impl Decoded {
 }
 
 const B64: u8 = 1;
-const HEX: u8 = 2;
-const URL: u8 = 4;
+const URL: u8 = 2;
 
 /// Byte classes: which encodings a byte can belong to.
 static CLASS: [u8; 256] = {
@@ -65,9 +64,6 @@ static CLASS: [u8; 256] = {
         let alnum = b.is_ascii_alphanumeric();
         if alnum || b == b'+' || b == b'/' || b == b'-' || b == b'_' {
             t[i] |= B64;
-        }
-        if b.is_ascii_hexdigit() {
-            t[i] |= HEX;
         }
         if alnum
             || matches!(
@@ -82,69 +78,46 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// Every encoded run in `data` that decodes to text.
+/// Every encoded run in `data` that decodes to text, in order.
 pub fn find(data: &[u8]) -> Vec<Decoded> {
-    let mut out = Vec::new();
+    let mut out = percent_runs(data);
+    let n = data.len();
     let mut i = 0;
-    while i < data.len() {
-        if CLASS[data[i] as usize] & B64 == 0 {
+    // Branch-light run counting: almost all runs of base64 characters in real text are words
+    // shorter than MIN_BASE64, and the only rarely taken branch is reaching that length.
+    let mut run = 0usize;
+    while i < n {
+        let in_run = CLASS[data[i] as usize] & B64 != 0;
+        run = if in_run { run + 1 } else { 0 };
+        i += 1;
+        if run < MIN_BASE64 {
+            continue;
+        }
+        let start = i - run;
+        while i < n && CLASS[data[i] as usize] & B64 != 0 {
             i += 1;
+        }
+        run = 0;
+        let body = &data[start..i];
+        if body.len() > MAX_RUN {
             continue;
         }
-        let start = i;
-        let mut all_hex = true;
-        let mut percent = false;
-        while i < data.len() {
-            let c = CLASS[data[i] as usize];
-            if c & B64 != 0 {
-                all_hex &= c & HEX != 0;
-                i += 1;
-            } else if data[i] == b'%' && c & URL != 0 {
-                percent = true;
-                all_hex = false;
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        let mut end = i;
-        if percent {
-            // Percent-encoded text also has `.`, `=`, `&`, `:` and the like between escapes.
-            let mut start = start;
-            while start > 0 && CLASS[data[start - 1] as usize] & URL != 0 {
-                start -= 1;
-            }
-            while end < data.len() && CLASS[data[end] as usize] & URL != 0 {
-                end += 1;
-            }
-            if let Some(d) = percent_decode(&data[start..end]) {
-                out.push(Decoded {
-                    encoding: Encoding::Percent,
-                    start,
-                    end,
-                    text: d,
-                });
-            }
-            i = end;
-            continue;
-        }
-        let len = end - start;
-        if all_hex && len >= MIN_HEX && len % 2 == 0 && len <= MAX_RUN {
-            if let Some(d) = hex_decode(&data[start..end]).filter(|d| is_text(d)) {
+        if body.len() >= MIN_HEX && body.len() % 2 == 0 && body.iter().all(u8::is_ascii_hexdigit) {
+            if let Some(d) = hex_decode(body).filter(|d| is_text(d)) {
                 out.push(Decoded {
                     encoding: Encoding::Hex,
                     start,
-                    end,
+                    end: i,
                     text: d,
                 });
             }
             continue;
         }
-        while end < data.len() && data[end] == b'=' && end - i < 2 {
+        let mut end = i;
+        while end < n && data[end] == b'=' && end - i < 2 {
             end += 1;
         }
-        i = end;
-        if (MIN_BASE64..=MAX_RUN).contains(&(end - start)) && !after_data_uri(data, start) {
+        if starts_like_text(body) && !after_data_uri(data, start) {
             if let Some(d) =
                 super::validate::decode_base64(&data[start..end]).filter(|d| is_text(d))
             {
@@ -156,8 +129,54 @@ pub fn find(data: &[u8]) -> Vec<Decoded> {
                 });
             }
         }
+        i = end;
+    }
+    out.sort_by_key(|d| d.start);
+    out
+}
+
+/// Percent-encoded runs: found from their `%XX` escapes, which are rare in ordinary text.
+fn percent_runs(data: &[u8]) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    let mut covered = 0;
+    for pos in memchr::memchr_iter(b'%', data) {
+        let escape = data.get(pos + 1..pos + 3);
+        if pos < covered || !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
+            continue;
+        }
+        // Percent-encoded text also has `.`, `=`, `&`, `:` and the like between escapes.
+        let mut from = pos;
+        while from > 0 && CLASS[data[from - 1] as usize] & URL != 0 {
+            from -= 1;
+        }
+        let mut to = pos + 1;
+        while to < data.len() && CLASS[data[to] as usize] & URL != 0 {
+            to += 1;
+        }
+        covered = to;
+        if to - from > MAX_RUN {
+            continue;
+        }
+        if let Some(text) = percent_decode(&data[from..to]) {
+            out.push(Decoded {
+                encoding: Encoding::Percent,
+                start: from,
+                end: to,
+                text,
+            });
+        }
     }
     out
+}
+
+/// Base64 of ASCII text: each 4-character group starts a byte below 0x80, so its first
+/// character is one of `A-Za-f` (values 0-31). Checking the first groups rejects nearly every
+/// identifier and random token without decoding it.
+fn starts_like_text(run: &[u8]) -> bool {
+    run.iter()
+        .step_by(4)
+        .take(4)
+        .all(|&c| c.is_ascii_uppercase() || (b'a'..=b'f').contains(&c))
 }
 
 /// Embedded images and fonts are binary; skip them without decoding.
