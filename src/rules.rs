@@ -32,6 +32,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("saas.toml", include_str!("../rules/saas.toml")),
     ("registries.toml", include_str!("../rules/registries.toml")),
     ("exchanges.toml", include_str!("../rules/exchanges.toml")),
+    ("wallets.toml", include_str!("../rules/wallets.toml")),
     (
         "private-keys.toml",
         include_str!("../rules/private-keys.toml"),

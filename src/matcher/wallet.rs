@@ -67,19 +67,34 @@ pub fn bip39(secret: &[u8]) -> Verdict {
             i += 1;
         }
     }
-    for len in [24, 21, 18, 15, 12] {
-        for window in tokens.windows(len) {
-            let indexes: Option<Vec<u16>> = window.iter().map(|t| t.2).collect();
-            if let Some(indexes) = indexes {
-                // Twelve copies of one word can pass the checksum; it is no wallet.
-                if indexes.iter().all(|&x| x == indexes[0]) {
-                    continue;
-                }
-                if bip39_checksum_ok(&indexes) {
-                    let mut v = valid(format!("{len}-word BIP-39 mnemonic, checksum verified"));
-                    v.span = Some((window[0].0, window[len - 1].1));
-                    return v;
-                }
+    // Maximal runs of wordlist words. A run is tested whole when it has a phrase's length,
+    // else only its last words when up to three label words ("seed phrase") precede them:
+    // testing every window of a long word list would let random lists pass by chance.
+    let mut i = 0;
+    while i < tokens.len() {
+        if tokens[i].2.is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < tokens.len() && tokens[i].2.is_some() {
+            i += 1;
+        }
+        let run = &tokens[start..i];
+        for len in [24, 21, 18, 15, 12] {
+            if run.len() < len || run.len() - len > 3 {
+                continue;
+            }
+            let phrase = &run[run.len() - len..];
+            let indexes: Vec<u16> = phrase.iter().filter_map(|t| t.2).collect();
+            // Twelve copies of one word can pass the checksum; it is no wallet.
+            if indexes.iter().all(|&x| x == indexes[0]) {
+                continue;
+            }
+            if bip39_checksum_ok(&indexes) {
+                let mut v = valid(format!("{len}-word BIP-39 mnemonic, checksum verified"));
+                v.span = Some((phrase[0].0, phrase[len - 1].1));
+                return v;
             }
         }
     }
@@ -252,7 +267,12 @@ pub fn solana_keypair(secret: &[u8]) -> Verdict {
         bytes[..32].iter().for_each(|&b| seen[b as usize] = true);
         seen.iter().filter(|&&s| s).count()
     };
-    if distinct < 16 {
+    // Random seeds have varied steps between bytes; counting and repeating patterns do not.
+    let steps: std::collections::HashSet<u8> = bytes[..32]
+        .windows(2)
+        .map(|w| w[1].wrapping_sub(w[0]))
+        .collect();
+    if distinct < 16 || steps.len() < 8 {
         return invalid("seed bytes are a pattern, not random");
     }
     valid("64-byte Ed25519 keypair".to_string())
@@ -357,9 +377,21 @@ mod tests {
 
     #[test]
     fn solana_keypair_shape() {
-        let bytes: Vec<String> = (0..64).map(|i| ((i * 37 + 11) % 256).to_string()).collect();
+        let mut x: u32 = 2463534242;
+        let bytes: Vec<String> = (0..64)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x % 256).to_string()
+            })
+            .collect();
         let json = format!("[{}]", bytes.join(","));
         assert!(ok(&solana_keypair(json.as_bytes())));
+        let counting: Vec<String> = (0..64).map(|i| ((i * 37 + 11) % 256).to_string()).collect();
+        assert!(!ok(&solana_keypair(
+            format!("[{}]", counting.join(",")).as_bytes()
+        )));
         let short = format!("[{}]", bytes[..32].join(","));
         assert!(!ok(&solana_keypair(short.as_bytes())));
         let zeros = format!("[{}]", vec!["0"; 64].join(","));
