@@ -15,9 +15,10 @@ fn leaky_app_fixture_is_found_exactly() {
         .get_output()
         .stdout
         .clone();
-    let got = found(&json(&out));
+    let report = json(&out);
+    let got = found(&report);
+    // The AWS key id and secret sit on adjacent lines: one paired finding.
     let want: Vec<(String, String)> = [
-        (".env", "aws-access-key-id"),
         (".env", "aws-secret-access-key"),
         (".env", "postgres-connection-string"),
         (".env", "slack-webhook-url"),
@@ -34,4 +35,19 @@ fn leaky_app_fixture_is_found_exactly() {
     .map(|(p, r)| (p.to_string(), r.to_string()))
     .collect();
     assert_eq!(got, want);
+    let aws = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "aws-secret-access-key")
+        .unwrap();
+    assert_eq!(aws["paired"][0]["rule_id"], "aws-access-key-id");
+    let key = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "private-key-openssh")
+        .unwrap();
+    assert_eq!(key["validation"], "valid-structure");
+    assert_eq!(key["validation_detail"], "unencrypted");
 }

@@ -161,7 +161,13 @@ impl Matcher {
         if self.decode_depth > 0 && kind != ContentKind::Lockfile {
             self.decoded_candidates(data, self.decode_depth, &mut candidates);
         }
-        resolve_overlaps(&self.rules, candidates)
+        // Invalid matches take part in overlap resolution, so that a span a provider format
+        // rejected (a bad checksum) is not reported again by a generic rule.
+        let mut kept = resolve_overlaps(&self.rules, candidates);
+        if !self.include_invalid {
+            kept.retain(|m| m.validation != Validation::InvalidStructure);
+        }
+        kept
     }
 
     /// Matches inside encoded runs of `data`, `depth` layers deep, placed on the encoded text.
@@ -215,7 +221,9 @@ impl Matcher {
 
     /// Matches of one rule only (rule example checks).
     pub fn scan_rule(&self, rule: usize, data: &[u8]) -> Vec<RawMatch> {
-        self.candidates(data, ContentKind::Source, Some(rule))
+        let mut found = self.candidates(data, ContentKind::Source, Some(rule));
+        found.retain(|m| m.validation != Validation::InvalidStructure);
+        found
     }
 
     fn candidates(&self, data: &[u8], kind: ContentKind, only: Option<usize>) -> Vec<RawMatch> {
@@ -334,9 +342,6 @@ impl Matcher {
         if let Some(v) = &rule.validator {
             let verdict = validate::check(v, secret);
             if verdict.validation == Validation::InvalidStructure {
-                if !self.include_invalid {
-                    return None;
-                }
                 confidence = Confidence::Low;
             }
             if let Some((s, e)) = verdict.span {
@@ -375,8 +380,8 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
     }
     candidates.sort_by(|a, b| {
         let (ra, rb) = (&rules[a.rule].rule, &rules[b.rule].rule);
-        b.confidence
-            .cmp(&a.confidence)
+        rb.confidence
+            .cmp(&ra.confidence)
             .then(ra.generic.cmp(&rb.generic))
             .then(a.rule.cmp(&b.rule))
             .then(a.start.cmp(&b.start))

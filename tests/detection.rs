@@ -1,0 +1,317 @@
+//! Detection beyond one regex: decoding, offline validation, paired credentials, remediation
+//! and the false-positive filters, through the real binary on files the tests write.
+
+mod common;
+
+use base64::Engine;
+use common::*;
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn aws_secret() -> String {
+    random_from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        40,
+    )
+}
+
+fn one<'a>(report: &'a serde_json::Value, rule: &str) -> &'a serde_json::Value {
+    let all: Vec<_> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .collect();
+    assert_eq!(all.len(), 1, "one {rule} finding expected in {report:#}");
+    all[0]
+}
+
+#[test]
+fn secrets_in_a_kubernetes_secret_are_decoded_and_placed_on_the_encoded_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let pat = github_pat();
+    let encoded = b64(&pat);
+    let manifest = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n  GITHUB_TOKEN: {encoded}\n"
+    );
+    write(dir.path(), "k8s/secret.yaml", &manifest);
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    let f = one(&report, "github-pat-classic");
+    assert_eq!(f["secret"], pat.as_str());
+    assert_eq!(f["decoded"], "base64");
+    assert_eq!(f["validation"], "valid-structure");
+    assert_eq!(f["line"], 6);
+    // The location is the encoded text in the file: it starts at column 17.
+    assert_eq!(f["column"], 17);
+    assert_eq!(f["end_column"], 17 + encoded.len());
+
+    // With decoding off, the token is not seen.
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--decode-depth", "0"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule_id"] != "github-pat-classic"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn two_layers_deep_needs_depth_two_and_says_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let pat = github_pat();
+    write(
+        dir.path(),
+        "values.yaml",
+        format!("blob: {}\n", b64(&format!("token: {}", b64(&pat)))),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    let f = one(&report, "github-pat-classic");
+    assert_eq!(f["decoded"], "base64 → base64");
+    assert_eq!(f["secret"], pat.as_str());
+    // One layer down there is only `token: <base64>`: a generic secret at most.
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--decode-depth", "1"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    assert!(
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule_id"] != "github-pat-classic"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn docker_config_json_in_a_secret_and_basic_auth_headers_are_validated_by_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = random_from(b"abcdefghijklmnopqrstuvwxyz0123456789", 20);
+    let auth = b64(&format!("ci-bot:{password}"));
+    let config = format!(r#"{{"auths":{{"ghcr.io":{{"auth":"{auth}"}}}}}}"#);
+    write(
+        dir.path(),
+        "pull-secret.yaml",
+        format!(
+            "kind: Secret\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: {}\n",
+            b64(&config)
+        ),
+    );
+    write(
+        dir.path(),
+        "client.sh",
+        format!("curl -H 'Authorization: Basic {auth}' https://ci.internal/api\n"),
+    );
+    // Not user:password once decoded: structurally invalid, so not reported.
+    write(
+        dir.path(),
+        "other.sh",
+        format!(
+            "curl -H 'Authorization: Basic {}' https://ci.internal/api\n",
+            b64(&format!("nocolon{password}"))
+        ),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    let docker = one(&report, "docker-config-auth");
+    assert_eq!(docker["path"], "pull-secret.yaml");
+    assert_eq!(docker["decoded"], "base64");
+    assert_eq!(docker["secret"], auth.as_str());
+    assert_eq!(docker["validation_detail"], "user ci-bot");
+    let basic = one(&report, "http-basic-auth");
+    assert_eq!(basic["path"], "client.sh");
+    assert_eq!(basic["validation"], "valid-structure");
+}
+
+#[test]
+fn percent_encoded_connection_strings_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = random_from(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789", 18);
+    write(
+        dir.path(),
+        "app.env",
+        format!(
+            "DATABASE_URL=postgres%3A%2F%2Freports%3A{password}%40db.internal%3A5432%2Freports\n"
+        ),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    let f = one(&report, "postgres-connection-string");
+    assert_eq!(f["decoded"], "percent");
+    assert!(f["secret"].as_str().unwrap().contains(&password), "{f:#}");
+}
+
+#[test]
+fn a_checksum_failure_is_dropped_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let pat = github_pat();
+    // One character changed: the CRC32 in the last six characters no longer matches.
+    let mut bad = pat.clone().into_bytes();
+    bad[12] = if bad[12] == b'Q' { b'R' } else { b'Q' };
+    let bad = String::from_utf8(bad).unwrap();
+    write(dir.path(), "a.env", format!("GITHUB_TOKEN={bad}\n"));
+    keyhound()
+        .args(["scan", "-f", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let report = findings_of(&["scan", "-f", "json", "--include-invalid"], dir.path());
+    let f = one(&report, "github-pat-classic");
+    assert_eq!(f["validation"], "invalid-structure");
+    assert_eq!(f["validation_detail"], "checksum mismatch");
+    assert_eq!(f["confidence"], "low");
+    // ...and --min-confidence filters it out again.
+    keyhound()
+        .args([
+            "scan",
+            "-f",
+            "json",
+            "--include-invalid",
+            "--min-confidence",
+            "medium",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_key_id_and_its_secret_nearby_are_one_high_confidence_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let (id, secret) = (aws_key_id(), aws_secret());
+    write(
+        dir.path(),
+        "near.ini",
+        format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    );
+    let (id2, secret2) = (aws_key_id(), aws_secret());
+    write(
+        dir.path(),
+        "far.ini",
+        format!(
+            "aws_access_key_id = {id2}\n{}aws_secret_access_key = {secret2}\n",
+            "# filler\n".repeat(20)
+        ),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    assert_eq!(
+        found(&report),
+        vec![
+            ("far.ini".into(), "aws-access-key-id".into()),
+            ("far.ini".into(), "aws-secret-access-key".into()),
+            ("near.ini".into(), "aws-secret-access-key".into()),
+        ]
+    );
+    let pair = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "near.ini")
+        .unwrap();
+    assert_eq!(pair["confidence"], "high");
+    assert_eq!(pair["paired"][0]["rule_id"], "aws-access-key-id");
+    assert_eq!(pair["paired"][0]["secret"], id.as_str());
+    assert_eq!(pair["paired"][0]["line"], 2);
+    assert!(
+        pair["remediation"].as_str().unwrap().contains("IAM"),
+        "{pair:#}"
+    );
+
+    // Redacted: neither half reaches the output.
+    let out = keyhound()
+        .args(["scan", "--redact"])
+        .arg(dir.path().join("near.ini"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("paired with aws-access-key-id at 2:21"),
+        "{text}"
+    );
+    assert!(text.contains("fix: "), "{text}");
+    assert!(!text.contains(&id) && !text.contains(&secret), "{text}");
+}
+
+#[test]
+fn redaction_hides_the_encoded_form_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let pat = github_pat();
+    let encoded = b64(&pat);
+    write(dir.path(), "s.yaml", format!("data:\n  token: {encoded}\n"));
+    for format in ["human", "json", "sarif", "html"] {
+        let out = keyhound()
+            .args(["scan", "--redact", "-f", format])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains(&pat), "{format} shows the secret");
+        assert!(
+            !text.contains(&encoded),
+            "{format} shows the encoded secret"
+        );
+    }
+}
+
+#[test]
+fn jwt_expiry_and_aws_account_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!(
+        "{}.{}.{}",
+        enc(r#"{"alg":"HS256","typ":"JWT"}"#),
+        enc(r#"{"sub":"fake-user","exp":4102444800}"#),
+        random_from(
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+            43
+        )
+    );
+    write(
+        dir.path(),
+        "t.txt",
+        format!("Authorization: Bearer {jwt}\n"),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    let f = one(&report, "jwt");
+    assert_eq!(f["validation_detail"], "expires 2100-01-01T00:00:00+00:00");
+}
+
+#[test]
+fn lockfiles_only_answer_to_provider_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = random_from(
+        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        32,
+    );
+    let line = format!("  \"resolved_token\": \"{token}\",\n");
+    write(dir.path(), "package-lock.json", &line);
+    write(dir.path(), "settings.json", &line);
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    assert_eq!(
+        found(&report),
+        vec![("settings.json".into(), "generic-api-key".into())]
+    );
+    write(
+        dir.path(),
+        "package-lock.json",
+        format!("{line}  \"note\": \"{}\"\n", github_pat()),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    assert_eq!(
+        found(&report),
+        vec![
+            ("package-lock.json".into(), "github-pat-classic".into()),
+            ("settings.json".into(), "generic-api-key".into()),
+        ]
+    );
+}
