@@ -3,6 +3,8 @@
 
 mod common;
 
+use base64::Engine;
+
 use common::*;
 use predicates::prelude::*;
 
@@ -100,6 +102,7 @@ disable = ["aws-access-key-id"]
 exit_code = 3
 min_confidence = "medium"
 redact = 2
+decode_depth = 0
 
 [[rules]]
 id = "acme-token"
@@ -115,14 +118,16 @@ examples = ["acme_q8zr2lw0px4vn7bt1mk9"]
         d,
         "x.txt",
         format!(
-            "A={}\nB=acme_q8zr2lw0px4vn7bt1mk9\nC='{}'\n",
+            "A={}\nB=acme_q8zr2lw0px4vn7bt1mk9\nC='{}'\nD: {}\n",
             aws_key_id(),
-            stripe_test_key()
+            stripe_test_key(),
+            base64::engine::general_purpose::STANDARD.encode(github_pat())
         ),
     );
     let (code, report, stderr) = run_json(d, &[]);
     assert_eq!(code, 3, "{stderr}");
-    // AWS disabled, the low-confidence Stripe test key below the minimum, the custom rule found.
+    // AWS disabled, the low-confidence Stripe test key below the minimum, the base64 GitHub
+    // token not decoded (decode_depth = 0), the custom rule found.
     assert_eq!(
         found(&report),
         vec![("x.txt".to_string(), "acme-token".to_string())]
@@ -133,9 +138,22 @@ examples = ["acme_q8zr2lw0px4vn7bt1mk9"]
         "{stderr}"
     );
     // Flags win over the config.
-    let (code, report, _) = run_json(d, &["--exit-code", "5", "--min-confidence", "low"]);
+    let (code, report, _) = run_json(
+        d,
+        &["--exit-code", "5", "--min-confidence", "low", "--decode-depth", "1"],
+    );
     assert_eq!(code, 5);
-    assert_eq!(report.as_array().unwrap().len(), 2);
+    let mut rules: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    assert_eq!(
+        rules,
+        ["acme-token", "github-pat-classic", "stripe-test-secret-key"]
+    );
 
     keyhound()
         .args(["config", "check"])
@@ -146,7 +164,7 @@ examples = ["acme_q8zr2lw0px4vn7bt1mk9"]
             "1 custom, 1 disabled: aws-access-key-id",
         ))
         .stdout(predicate::str::contains(
-            "min_confidence = medium, redact = 2, exit_code = 3",
+            "min_confidence = medium, redact = 2, exit_code = 3, decode_depth = 0",
         ));
 }
 
