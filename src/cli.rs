@@ -121,6 +121,22 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Score the built-in rules on a labelled corpus: recall and false-positive rate, per rule
+    /// and overall. Exits 1 when a target is missed.
+    Score {
+        /// A directory with `labels.tsv` (path, first line, last line, rule id per secret).
+        #[arg(default_value = "fixtures/accuracy")]
+        dir: PathBuf,
+        /// Lowest acceptable recall, 0 to 1.
+        #[arg(long, default_value_t = 0.98)]
+        min_recall: f64,
+        /// Highest acceptable share of false findings among all findings, 0 to 1.
+        #[arg(long, default_value_t = 0.01)]
+        max_fp_rate: f64,
+        /// List every missed secret and every false positive.
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,8 +3,10 @@
 //! The pipeline, one module per stage:
 //! sources (`source`) → content (`content`) → matcher (`matcher`: keywords → regex → entropy →
 //! validators) → findings (`finding`) → filters (`filter`) → reporters (`report`).
-//! `rules` loads the embedded rule data; `scan` runs the pipeline over a source.
+//! `rules` loads the embedded rule data; `scan` runs the pipeline over a source; `accuracy`
+//! scores the rules against the labelled corpus in `fixtures/accuracy`.
 
+pub mod accuracy;
 pub mod cli;
 pub mod config;
 pub mod content;

@@ -571,5 +571,27 @@ fn run_rules(command: RulesCommand) -> Result<u8> {
             }
             Ok(if failed { 1 } else { 0 })
         }
+        RulesCommand::Score {
+            dir,
+            min_recall,
+            max_fp_rate,
+            verbose,
+        } => {
+            let matcher = Matcher::new(rules::embedded());
+            let score = keyhound::accuracy::score(&matcher, &dir).map_err(anyhow::Error::msg)?;
+            let ok = score.recall() >= min_recall && score.false_positive_rate() <= max_fp_rate;
+            let mut text = score.render(verbose);
+            if !ok {
+                text.push_str(&format!(
+                    "below target: recall must be at least {:.2}%, false-positive rate at most {:.2}%\n",
+                    100.0 * min_recall,
+                    100.0 * max_fp_rate
+                ));
+            }
+            io::stdout()
+                .write_all(text.as_bytes())
+                .or_else(ignore_broken_pipe)?;
+            Ok(if ok { 0 } else { 1 })
+        }
     }
 }

@@ -346,14 +346,23 @@ mod embedded_tests {
         let before = ids.len();
         ids.dedup();
         assert_eq!(before, ids.len(), "duplicate rule ids");
+        assert!(rules.len() >= 150, "only {} rules", rules.len());
         for r in &rules {
             assert!(!r.references.is_empty(), "{} has no references", r.id);
             assert!(r.examples.len() >= 2, "{} needs two examples", r.id);
             assert!(
-                !r.negative_examples.is_empty(),
-                "{} needs negative examples",
+                r.negative_examples.len() >= 2,
+                "{} needs two negative examples",
                 r.id
             );
+            assert!(r.remediation.is_some(), "{} has no remediation", r.id);
+            for other in &r.pairs_with {
+                assert!(
+                    ids.binary_search(&other.as_str()).is_ok(),
+                    "{} pairs with unknown rule {other}",
+                    r.id
+                );
+            }
         }
     }
 }

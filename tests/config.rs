@@ -140,7 +140,14 @@ examples = ["acme_q8zr2lw0px4vn7bt1mk9"]
     // Flags win over the config.
     let (code, report, _) = run_json(
         d,
-        &["--exit-code", "5", "--min-confidence", "low", "--decode-depth", "1"],
+        &[
+            "--exit-code",
+            "5",
+            "--min-confidence",
+            "low",
+            "--decode-depth",
+            "1",
+        ],
     );
     assert_eq!(code, 5);
     let mut rules: Vec<&str> = report

@@ -1,4 +1,4 @@
-//! `keyhound rules list` and `keyhound rules check FILE`.
+//! `keyhound rules list`, `keyhound rules check FILE` and `keyhound rules score DIR`.
 
 mod common;
 
@@ -118,4 +118,70 @@ fn rules_check_rejects_a_broken_file_with_a_clear_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("rule 'bad-re': invalid regex"));
+}
+
+#[test]
+fn the_accuracy_corpus_meets_its_targets() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/accuracy");
+    let out = keyhound().args(["rules", "score", dir]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // "... recall 99.90% (2 missed; ...), false-positive rate 0.00% (...)"
+    let number_after = |key: &str| -> f64 {
+        let at = text
+            .find(key)
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+            + key.len();
+        text[at..]
+            .split('%')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert!(number_after("recall ") >= 98.0, "{text}");
+    assert!(number_after("false-positive rate ") <= 1.0, "{text}");
+    // Every built-in rule has labelled secrets in the corpus.
+    let rules = keyhound().args(["rules", "list"]).output().unwrap();
+    let count = String::from_utf8_lossy(&rules.stdout).lines().count() - 1;
+    assert!(text.contains(&format!("{count} rules, ")), "{text}");
+}
+
+#[test]
+fn scoring_counts_misses_and_false_positives() {
+    let dir = tempfile::tempdir().unwrap();
+    let pat = github_pat();
+    write(
+        dir.path(),
+        "pos/a.env",
+        format!("GITHUB_TOKEN={pat}\nB=1\n"),
+    );
+    write(
+        dir.path(),
+        "neg/b.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws_key_id()),
+    );
+    write(
+        dir.path(),
+        "labels.tsv",
+        "pos/a.env\t1\t1\tgithub-pat-classic\npos/a.env\t2\t2\tslack-bot-token\n",
+    );
+    let out = keyhound()
+        .args(["rules", "score", "-v"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("missed: pos/a.env:2 slack-bot-token"),
+        "{text}"
+    );
+    assert!(
+        text.contains("false positive: neg/b.env:1 aws-access-key-id"),
+        "{text}"
+    );
+    assert!(text.contains("recall 50.00%"), "{text}");
+    assert!(text.contains("false-positive rate 50.00%"), "{text}");
 }

@@ -15,6 +15,8 @@ pub enum Encoding {
     Base64,
     Hex,
     Percent,
+    /// Backslash escapes of a string inside a string: `\"` in notebooks, JSON-in-JSON.
+    Escaped,
 }
 
 impl Encoding {
@@ -23,6 +25,7 @@ impl Encoding {
             Encoding::Base64 => "base64",
             Encoding::Hex => "hex",
             Encoding::Percent => "percent",
+            Encoding::Escaped => "escaped",
         }
     }
 }
@@ -34,16 +37,26 @@ pub struct Decoded {
     pub start: usize,
     pub end: usize,
     pub text: Vec<u8>,
+    /// For percent-encoding and escapes: the input offset (from `start`) of each text byte.
+    pub offsets: Vec<usize>,
 }
 
 impl Decoded {
-    /// The span of the input that encodes `text[from..to]`: exact for base64 and hex (whole
-    /// quanta), the whole run for percent-encoding.
+    /// The span of the input that encodes `text[from..to]`: whole quanta for base64, exact for
+    /// the others.
     pub fn source_span(&self, from: usize, to: usize) -> (usize, usize) {
         let (s, e) = match self.encoding {
             Encoding::Base64 => (from / 3 * 4, to.div_ceil(3) * 4),
             Encoding::Hex => (from * 2, to * 2),
-            Encoding::Percent => return (self.start, self.end),
+            Encoding::Percent | Encoding::Escaped => {
+                // Past the last text byte: the next one's offset, or the end of the run.
+                let after = self
+                    .offsets
+                    .get(to)
+                    .copied()
+                    .unwrap_or(self.end - self.start);
+                (self.offsets.get(from).copied().unwrap_or(0), after)
+            }
         };
         (
             (self.start + s).min(self.end),
@@ -81,6 +94,7 @@ static CLASS: [u8; 256] = {
 /// Every encoded run in `data` that decodes to text, in order.
 pub fn find(data: &[u8]) -> Vec<Decoded> {
     let mut out = percent_runs(data);
+    out.extend(escaped_lines(data));
     let n = data.len();
     let mut i = 0;
     // Branch-light run counting: almost all runs of base64 characters in real text are words
@@ -109,6 +123,7 @@ pub fn find(data: &[u8]) -> Vec<Decoded> {
                     start,
                     end: i,
                     text: d,
+                    offsets: Vec::new(),
                 });
             }
             continue;
@@ -126,6 +141,7 @@ pub fn find(data: &[u8]) -> Vec<Decoded> {
                     start,
                     end,
                     text: d,
+                    offsets: Vec::new(),
                 });
             }
         }
@@ -157,12 +173,13 @@ fn percent_runs(data: &[u8]) -> Vec<Decoded> {
         if to - from > MAX_RUN {
             continue;
         }
-        if let Some(text) = percent_decode(&data[from..to]) {
+        if let Some((text, offsets)) = percent_decode(&data[from..to]) {
             out.push(Decoded {
                 encoding: Encoding::Percent,
                 start: from,
                 end: to,
                 text,
+                offsets,
             });
         }
     }
@@ -203,12 +220,15 @@ fn hex_decode(s: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text.
-fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
+/// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text, with
+/// the input offset of each output byte.
+fn percent_decode(s: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
     let mut out = Vec::with_capacity(s.len());
+    let mut offsets = Vec::with_capacity(s.len());
     let mut escapes = 0;
     let mut i = 0;
     while i < s.len() {
+        offsets.push(i);
         if s[i] == b'%' && i + 2 < s.len() {
             let hex = hex_decode(&s[i + 1..i + 3]);
             if let Some(b) = hex.and_then(|h| h.first().copied()) {
@@ -221,7 +241,54 @@ fn percent_decode(s: &[u8]) -> Option<Vec<u8>> {
         out.push(s[i]);
         i += 1;
     }
-    (escapes >= 2 && is_text(&out)).then_some(out)
+    (escapes >= 2 && is_text(&out)).then_some((out, offsets))
+}
+
+/// Lines holding `\"`: a string written inside another string (a notebook cell, JSON in
+/// JSON, a shell command in YAML). The line without its backslash escapes is scanned again.
+fn escaped_lines(data: &[u8]) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    let mut covered = 0;
+    for pos in memchr::memmem::find_iter(data, b"\\\"") {
+        if pos < covered {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &data[..pos]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
+        covered = end;
+        if end - start > MAX_RUN {
+            continue;
+        }
+        let line = &data[start..end];
+        let mut text = Vec::with_capacity(line.len());
+        let mut offsets = Vec::with_capacity(line.len());
+        let mut i = 0;
+        while i < line.len() {
+            offsets.push(i);
+            if line[i] == b'\\' && i + 1 < line.len() {
+                let unescaped = match line[i + 1] {
+                    b'"' | b'\'' | b'\\' | b'/' => Some(line[i + 1]),
+                    b'n' | b'r' | b't' => Some(b' '),
+                    _ => None,
+                };
+                if let Some(b) = unescaped {
+                    text.push(b);
+                    i += 2;
+                    continue;
+                }
+            }
+            text.push(line[i]);
+            i += 1;
+        }
+        out.push(Decoded {
+            encoding: Encoding::Escaped,
+            start,
+            end,
+            text,
+            offsets,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -10,18 +10,25 @@ pub fn is_not_a_secret(name: &[u8], value: &[u8], line: &[u8], password: bool) -
     let name = name.to_ascii_lowercase();
     if is_uuid(value) {
         // Some providers' keys are UUIDs (Heroku, Snyk): keep them only where the name says
-        // secret; `key_id`, `client_key` and friends are identifiers.
-        return !contains_any(
-            &name,
-            &[
-                b"secret",
-                b"token",
-                b"password",
-                b"apikey",
-                b"api_key",
-                b"api-key",
-            ],
-        );
+        // secret and is not an id (`key_id`, `api_key_id`, `token_id`).
+        let trimmed: Vec<u8> = name
+            .iter()
+            .copied()
+            .filter(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            .collect();
+        let is_id = trimmed.ends_with(b"id") || trimmed.ends_with(b"ids");
+        return is_id
+            || !contains_any(
+                &name,
+                &[
+                    b"secret",
+                    b"token",
+                    b"password",
+                    b"apikey",
+                    b"api_key",
+                    b"api-key",
+                ],
+            );
     }
     if contains_any(
         &name,
@@ -130,36 +137,65 @@ fn is_dotted_identifier(v: &[u8]) -> bool {
         })
 }
 
-/// camelCase, PascalCase, snake_case, kebab-case or SCREAMING_CASE made of word-like parts.
+/// camelCase, PascalCase, snake_case, kebab-case or SCREAMING_CASE made of words and
+/// acronyms: `accessTokenStorageKey`, `PBKDF2WithHmacSHA256`, `database_master_password`.
 fn is_identifier(v: &[u8]) -> bool {
     if !v
         .iter()
-        .all(|b| b.is_ascii_alphabetic() || *b == b'_' || *b == b'-')
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
     {
         return false;
     }
-    // Split at separators and at lower→upper case changes.
-    let mut parts: Vec<Vec<u8>> = vec![Vec::new()];
-    let mut prev_lower = false;
-    for &b in v {
-        if b == b'_' || b == b'-' {
-            parts.push(Vec::new());
-            prev_lower = false;
+    // Segments: a capitalised or lowercase word, an acronym (with digits, like SHA256), or a
+    // number; separators and case changes split them.
+    let mut segments: Vec<&[u8]> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let start = i;
+        let c = v[i];
+        if c == b'_' || c == b'-' {
+            i += 1;
             continue;
         }
-        if b.is_ascii_uppercase() && prev_lower {
-            parts.push(Vec::new());
+        if c.is_ascii_uppercase() {
+            i += 1;
+            if i < v.len() && v[i].is_ascii_lowercase() {
+                while i < v.len() && v[i].is_ascii_lowercase() {
+                    i += 1;
+                }
+            } else {
+                // An acronym runs until the capital that starts the next word.
+                while i < v.len()
+                    && v[i].is_ascii_uppercase()
+                    && !(i + 1 < v.len() && v[i + 1].is_ascii_lowercase())
+                {
+                    i += 1;
+                }
+                while i < v.len() && v[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+        } else if c.is_ascii_lowercase() {
+            while i < v.len() && v[i].is_ascii_lowercase() {
+                i += 1;
+            }
+        } else {
+            while i < v.len() && v[i].is_ascii_digit() {
+                i += 1;
+            }
         }
-        prev_lower = b.is_ascii_lowercase();
-        if let Some(last) = parts.last_mut() {
-            last.push(b.to_ascii_lowercase());
-        }
+        segments.push(&v[start..i]);
     }
-    parts.retain(|p| !p.is_empty());
-    parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| p.iter().any(|b| b"aeiouy".contains(b)) || p.len() <= 3)
+    let wordlike = |seg: &&[u8]| {
+        let letters = seg.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        let upper = seg.iter().all(|b| !b.is_ascii_lowercase());
+        let vowel = seg.iter().any(|b| b"aeiouyAEIOUY".contains(b));
+        (letters >= 3 && vowel) || (upper && (2..=6).contains(&letters))
+    };
+    let number = |seg: &&[u8]| seg.len() <= 4 && seg.iter().all(u8::is_ascii_digit);
+    (2..=8).contains(&segments.len())
+        && segments.iter().all(|seg| wordlike(seg) || number(seg))
+        && segments.iter().filter(|seg| wordlike(seg)).count() >= 2
 }
 
 #[cfg(test)]
@@ -180,6 +216,7 @@ mod tests {
             "SECRET_KEY: ",
             "n9ZhyiA4uoRgnatmUdjAWtGSU8po-799NksnRH9u"
         ));
+        assert!(!rejected("token = ", "Hbn88HxjSI6bWHtP3fS2qHx6"));
         // A UUID where the name says secret.
         assert!(!rejected(
             "client_secret=",
@@ -208,5 +245,10 @@ mod tests {
             "5b7a767c76fb008f86bebb2737f6a6f0fb23c6f5"
         ));
         assert!(rejected("auth_token = ", "thisisnotarealtokenvalue"));
+        assert!(rejected("ALGORITHM = ", "PBKDF2WithHmacSHA256"));
+        assert!(rejected(
+            "api_key_id: ",
+            "0f8b3c2e-5a1d-4c7e-9b2a-6d4e8f1a3c5b"
+        ));
     }
 }

@@ -372,17 +372,19 @@ fn line_around(data: &[u8], start: usize, end: usize) -> &[u8] {
     &data[line_start..line_end]
 }
 
-/// Keeps one match per secret: among overlapping spans the higher confidence wins, then a
-/// provider rule over a generic one, then the earlier rule.
+/// Keeps one match per secret: among overlapping spans a provider rule wins over a generic one
+/// (it knows what the secret is, even a low-risk test key), then the higher confidence, then a
+/// match in the text as written over one in decoded text, then the earlier rule.
 fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Vec<RawMatch> {
     if candidates.len() <= 1 {
         return candidates;
     }
     candidates.sort_by(|a, b| {
         let (ra, rb) = (&rules[a.rule].rule, &rules[b.rule].rule);
-        rb.confidence
-            .cmp(&ra.confidence)
-            .then(ra.generic.cmp(&rb.generic))
+        ra.generic
+            .cmp(&rb.generic)
+            .then(rb.confidence.cmp(&ra.confidence))
+            .then(a.decoded.is_some().cmp(&b.decoded.is_some()))
             .then(a.rule.cmp(&b.rule))
             .then(a.start.cmp(&b.start))
     });

@@ -44,6 +44,8 @@ const MARKERS: &[&str] = &[
     "secrets.",
     "config.",
     "settings.",
+    // The signature of jwt.io's and RFC 7519-style documentation tokens: a public example.
+    "sflkxwrjsmekkf2qt4fwpmejf36pok6yjv_adqssw5c",
 ];
 
 /// Whole values (lowercase) that are words, not secrets.
