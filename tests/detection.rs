@@ -315,3 +315,59 @@ fn lockfiles_only_answer_to_provider_formats() {
         ]
     );
 }
+
+#[test]
+fn an_exchange_key_and_secret_are_one_finding_with_the_exchanges_remediation() {
+    let dir = tempfile::tempdir().unwrap();
+    let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let (key, secret) = (random_from(alnum, 64), random_from(alnum, 64));
+    write(
+        dir.path(),
+        "bot/trade.py",
+        format!(
+            "import ccxt\n\nexchange = ccxt.binance({{\n    'apiKey': '{key}',\n    'secret': '{secret}',\n}})\n"
+        ),
+    );
+    let lone = random_from(alnum, 64);
+    write(
+        dir.path(),
+        "ops/.env",
+        format!("BINANCE_API_SECRET={lone}\n"),
+    );
+    let report = findings_of(&["scan", "-f", "json"], dir.path());
+    assert_eq!(
+        found(&report),
+        vec![
+            ("bot/trade.py".into(), "binance-api-secret".into()),
+            ("ops/.env".into(), "binance-api-secret".into()),
+        ]
+    );
+    let pair = &report[0];
+    assert_eq!(pair["confidence"], "high");
+    assert_eq!(pair["secret"], secret.as_str());
+    assert_eq!(pair["paired"][0]["rule_id"], "binance-api-key");
+    assert_eq!(pair["paired"][0]["line"], 4);
+    let fix = pair["remediation"].as_str().unwrap();
+    assert!(fix.contains("IP"), "{fix}");
+    // Alone and only named after the exchange: medium.
+    assert_eq!(report[1]["confidence"], "medium");
+    assert!(report[1].get("paired").is_none());
+
+    // SARIF carries the remediation in the rule's help, and never the secret.
+    let out = keyhound()
+        .args(["scan", "-f", "sarif"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let sarif = json(&out.stdout);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let rule = rules
+        .iter()
+        .find(|r| r["id"] == "binance-api-secret")
+        .unwrap();
+    assert!(rule["help"]["text"].as_str().unwrap().contains(fix));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(&secret) && !text.contains(&key));
+}
