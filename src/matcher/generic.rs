@@ -5,9 +5,27 @@
 use super::randomness;
 
 /// Whether a generic rule's candidate `value`, assigned to `name` (the text the regex matched
-/// before the value) on `line`, is something other than a secret.
-pub fn is_not_a_secret(name: &[u8], value: &[u8], line: &[u8], password: bool) -> bool {
+/// before the value) on `line`, and followed by `after` (the rest of the line), is something
+/// other than a secret.
+pub fn is_not_a_secret(
+    name: &[u8],
+    value: &[u8],
+    after: &[u8],
+    line: &[u8],
+    password: bool,
+) -> bool {
     let name = name.to_ascii_lowercase();
+    // Code, not configuration: `NAME: Type = …` (the value is a type), `a::b::C` paths,
+    // `self.field` references, `…Fn` callback types.
+    let next = after.iter().position(|b| !b.is_ascii_whitespace());
+    let assigned = next.is_some_and(|i| after[i] == b'=' && after.get(i + 1) != Some(&b'='));
+    if assigned
+        || value.windows(2).any(|w| w == b"::")
+        || value.starts_with(b"_")
+        || is_reference(value)
+    {
+        return true;
+    }
     if is_uuid(value) {
         // Some providers' keys are UUIDs (Heroku, Snyk): keep them only where the name says
         // secret and is not an id (`key_id`, `api_key_id`, `token_id`).
@@ -126,15 +144,44 @@ fn is_path(v: &[u8]) -> bool {
     }
 }
 
+/// `self.token`, `config.api.secret`: a name in code, not a value.
+fn is_reference(v: &[u8]) -> bool {
+    const RECEIVERS: &[&[u8]] = &[
+        b"self",
+        b"this",
+        b"cls",
+        b"ctx",
+        b"config",
+        b"cfg",
+        b"settings",
+        b"env",
+        b"props",
+        b"state",
+        b"options",
+        b"opts",
+        b"args",
+        b"params",
+        b"req",
+        b"request",
+        b"res",
+        b"app",
+    ];
+    let mut parts = v.split(|&b| b == b'.');
+    let first = parts.next().unwrap_or_default();
+    RECEIVERS.contains(&first) && parts.next().is_some() && is_dotted_name(v)
+}
+
+fn is_dotted_name(v: &[u8]) -> bool {
+    v.split(|&b| b == b'.').all(|p| {
+        p.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    })
+}
+
 /// `com.example.service.Client`, `os.path.join`: three or more dotted names.
 fn is_dotted_identifier(v: &[u8]) -> bool {
-    let parts: Vec<&[u8]> = v.split(|&b| b == b'.').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            p.first()
-                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
-                && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        })
+    v.split(|&b| b == b'.').count() >= 3 && is_dotted_name(v)
 }
 
 /// camelCase, PascalCase, snake_case, kebab-case or SCREAMING_CASE made of words and
@@ -193,9 +240,18 @@ fn is_identifier(v: &[u8]) -> bool {
         (letters >= 3 && vowel) || (upper && (2..=6).contains(&letters))
     };
     let number = |seg: &&[u8]| seg.len() <= 4 && seg.iter().all(u8::is_ascii_digit);
+    // A couple of short odd segments are allowed (`SpGetContextTokenFn`, `D3DVSD_TOKENTYPE`)
+    // if words outnumber them; random tokens are mostly odd segments.
+    let odd: Vec<_> = segments
+        .iter()
+        .filter(|seg| !wordlike(seg) && !number(seg))
+        .collect();
+    let words = segments.iter().filter(|seg| wordlike(seg)).count();
     (2..=8).contains(&segments.len())
-        && segments.iter().all(|seg| wordlike(seg) || number(seg))
-        && segments.iter().filter(|seg| wordlike(seg)).count() >= 2
+        && odd.len() <= 2
+        && odd.iter().all(|seg| seg.len() <= 3)
+        && words >= 2
+        && words > odd.len()
 }
 
 #[cfg(test)]
@@ -203,7 +259,7 @@ mod tests {
     use super::*;
 
     fn rejected(name: &str, value: &str) -> bool {
-        is_not_a_secret(name.as_bytes(), value.as_bytes(), b"", false)
+        is_not_a_secret(name.as_bytes(), value.as_bytes(), b"", b"", false)
     }
 
     #[test]
@@ -246,6 +302,20 @@ mod tests {
         ));
         assert!(rejected("auth_token = ", "thisisnotarealtokenvalue"));
         assert!(rejected("ALGORITHM = ", "PBKDF2WithHmacSHA256"));
+        assert!(rejected("pub GetContextToken: ", "SpGetContextTokenFn"));
+        assert!(rejected(
+            "pub Password: ",
+            "super::Win32::Foundation::UNICODE_STRING"
+        ));
+        assert!(rejected("utf8_passthru: ", "self.utf8_passthru"));
+        // `NAME: Type = value`: the candidate is a type.
+        assert!(is_not_a_secret(
+            b"D3DVSD_TOKEN_END: ",
+            b"D3DVSD_TOKENTYPE",
+            b" = 7i32;",
+            b"",
+            false
+        ));
         assert!(rejected(
             "api_key_id: ",
             "0f8b3c2e-5a1d-4c7e-9b2a-6d4e8f1a3c5b"

@@ -330,7 +330,10 @@ impl Matcher {
             let name = &data[match_start..start];
             // Passwords are chosen by people; keys are generated.
             let password = rule.id.contains("password");
-            if generic::is_not_a_secret(name, secret, line_around(data, start, end), password) {
+            let line = line_around(data, start, end);
+            let line_end = line.as_ptr() as usize + line.len() - data.as_ptr() as usize;
+            let after = &data[end..line_end.max(end)];
+            if generic::is_not_a_secret(name, secret, after, line, password) {
                 return None;
             }
             if kind == ContentKind::Generated {

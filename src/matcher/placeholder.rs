@@ -99,10 +99,14 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     let end = value.iter().rposition(u8::is_ascii_alphanumeric);
     if let (Some(s), Some(e)) = (start, end) {
         let core = &value[s..=e];
-        if STOPWORDS
-            .iter()
-            .any(|w| core.eq_ignore_ascii_case(w.as_bytes()))
-        {
+        // `secret`, and `secret123` / `password1`: a word with a number on the end.
+        let word = match core.iter().rposition(|b| !b.is_ascii_digit()) {
+            Some(last) => &core[..=last],
+            None => core,
+        };
+        if STOPWORDS.iter().any(|w| {
+            core.eq_ignore_ascii_case(w.as_bytes()) || word.eq_ignore_ascii_case(w.as_bytes())
+        }) {
             return true;
         }
     }
