@@ -12,11 +12,20 @@ use sha2::{Digest, Sha256};
 use crate::finding::{Finding, Suppression};
 
 const ALLOW_MARKER: &[u8] = b"keyhound:allow";
+/// detect-secrets' and gitleaks' inline markers, honoured so a migration keeps its decisions.
+const FOREIGN_MARKERS: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow"];
 
 /// Whether `line` allows a finding of `rule_id`: it holds `keyhound:allow` (in any comment
 /// syntax), either alone, or followed by rule ids of which this is one
 /// (`# keyhound:allow aws-access-key-id`).
 pub fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
+    // The markers of the tools people migrate from allow everything on their line.
+    if FOREIGN_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
+    {
+        return true;
+    }
     let Some(at) = memchr::memmem::find(line, ALLOW_MARKER) else {
         return false;
     };
@@ -234,6 +243,8 @@ mod tests {
         assert!(inline_allowed(b"key = 'x' # keyhound:allow", "r"));
         assert!(inline_allowed(b"key = 'x' // keyhound:allow r, q", "r"));
         assert!(inline_allowed(b"<!-- keyhound:allow q r -->", "r"));
+        assert!(inline_allowed(b"x = 'y'  # pragma: allowlist secret", "r"));
+        assert!(inline_allowed(b"x = 'y'  // gitleaks:allow", "r"));
         assert!(!inline_allowed(b"key = 'x' # keyhound:allow q", "r"));
         assert!(!inline_allowed(b"key = 'x' # keyhound:allowed", "r"));
         assert!(!inline_allowed(b"key = 'x'", "r"));
