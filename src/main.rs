@@ -521,7 +521,7 @@ fn io_reason(e: &io::Error) -> String {
 fn run_rules(command: RulesCommand) -> Result<u8> {
     match command {
         RulesCommand::List { format } => {
-            let all = rules::embedded();
+            let all = rules::embedded_full();
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             match format {

@@ -6,44 +6,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// The rule files shipped in the binary. Order matters for ties between overlapping findings:
-/// earlier rules are more specific, so the generic catch-all rules come last.
-const EMBEDDED: &[(&str, &str)] = &[
-    ("cloud.toml", include_str!("../rules/cloud.toml")),
-    (
-        "cloud-platforms.toml",
-        include_str!("../rules/cloud-platforms.toml"),
-    ),
-    (
-        "source-hosting.toml",
-        include_str!("../rules/source-hosting.toml"),
-    ),
-    (
-        "saas-payments.toml",
-        include_str!("../rules/saas-payments.toml"),
-    ),
-    ("payments.toml", include_str!("../rules/payments.toml")),
-    ("messaging.toml", include_str!("../rules/messaging.toml")),
-    ("ai.toml", include_str!("../rules/ai.toml")),
-    (
-        "ai-observability.toml",
-        include_str!("../rules/ai-observability.toml"),
-    ),
-    ("saas.toml", include_str!("../rules/saas.toml")),
-    ("registries.toml", include_str!("../rules/registries.toml")),
-    ("exchanges.toml", include_str!("../rules/exchanges.toml")),
-    ("wallets.toml", include_str!("../rules/wallets.toml")),
-    (
-        "private-keys.toml",
-        include_str!("../rules/private-keys.toml"),
-    ),
-    ("databases.toml", include_str!("../rules/databases.toml")),
-    (
-        "platforms-registries.toml",
-        include_str!("../rules/platforms-registries.toml"),
-    ),
-    ("generic.toml", include_str!("../rules/generic.toml")),
-];
+// `EMBEDDED`: (file name, text) of every rule file, in the order `build.rs` lists them.
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The same rules as compact JSON, without their examples (written by `build.rs`).
+const EMBEDDED_COMPACT: &str = include_str!(concat!(env!("OUT_DIR"), "/rules.json"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,8 +127,18 @@ pub fn load_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
     parse_rules(&name, &text)
 }
 
-/// All rules shipped in the binary.
+/// All rules shipped in the binary, ready to scan with: loaded from the compact form, without
+/// their examples. The tests check the full files (`embedded_full`), so they are not checked
+/// again at every start.
 pub fn embedded() -> Vec<Rule> {
+    match serde_json::from_str(EMBEDDED_COMPACT) {
+        Ok(rules) => rules,
+        Err(e) => panic!("embedded rules are invalid: {e}"),
+    }
+}
+
+/// All rules shipped in the binary, with their examples: parsed and checked from the TOML.
+pub fn embedded_full() -> Vec<Rule> {
     let mut all = Vec::new();
     for (file, text) in EMBEDDED {
         // The embedded files are checked by tests; a failure here is a build defect.
@@ -221,6 +198,7 @@ pub fn compile_regex(pattern: &str) -> Result<regex::bytes::Regex, String> {
     regex::bytes::RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(8 << 20)
+        .dfa_size_limit(16 << 20)
         .build()
         .map_err(|e| e.to_string())
 }
@@ -332,7 +310,7 @@ mod embedded_tests {
 
     #[test]
     fn every_embedded_rule_passes_its_examples() {
-        let rules = embedded();
+        let rules = embedded_full();
         assert!(rules.len() >= 40, "only {} rules", rules.len());
         let failures = check_examples(&rules);
         assert!(failures.is_empty(), "{failures:#?}");
@@ -340,7 +318,11 @@ mod embedded_tests {
 
     #[test]
     fn embedded_rule_ids_are_unique_and_documented() {
-        let rules = embedded();
+        let rules = embedded_full();
+        // The compact form the scanner loads is the same rules in the same order.
+        let compact: Vec<String> = embedded().into_iter().map(|r| r.id).collect();
+        let full: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        assert_eq!(compact, full);
         let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
         ids.sort();
         let before = ids.len();
