@@ -214,28 +214,7 @@ mod tests {
     use crate::rules::Confidence;
 
     fn f(path: &str, line: usize) -> Finding {
-        Finding {
-            rule_id: "r".into(),
-            rule_name: "R".into(),
-            path: path.into(),
-            line,
-            column: 1,
-            end_line: line,
-            end_column: 5,
-            secret: "s".into(),
-            line_content: "s".into(),
-            entropy: 0.0,
-            confidence: Confidence::High,
-            validation: crate::matcher::validate::Validation::NotChecked,
-            validation_detail: None,
-            decoded: None,
-            encoded: None,
-            paired: Vec::new(),
-            remediation: None,
-            fingerprint: "x".into(),
-            git: None,
-            suppressed: None,
-        }
+        Finding::example("r", path, line, Confidence::High)
     }
 
     #[test]

@@ -268,6 +268,35 @@ impl Finding {
     }
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A finding of `rule_id` at `path:line`, for unit tests of the stages after the matcher.
+    pub fn example(rule_id: &str, path: &str, line: usize, confidence: Confidence) -> Finding {
+        Finding {
+            rule_id: rule_id.into(),
+            rule_name: rule_id.to_uppercase(),
+            path: path.into(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 5,
+            secret: "s".into(),
+            line_content: "s".into(),
+            entropy: 0.0,
+            confidence,
+            validation: Validation::NotChecked,
+            validation_detail: None,
+            decoded: None,
+            encoded: None,
+            paired: Vec::new(),
+            remediation: None,
+            fingerprint: "x".into(),
+            git: None,
+            suppressed: None,
+        }
+    }
+}
+
 /// How far apart (in lines) the halves of one credential may be to count as a pair.
 pub const PAIR_LINES: usize = 5;
 

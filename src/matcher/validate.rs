@@ -35,7 +35,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn valid(detail: Option<String>) -> Verdict {
+    pub(super) fn valid(detail: Option<String>) -> Verdict {
         Verdict {
             validation: Validation::ValidStructure,
             detail,
@@ -43,7 +43,7 @@ impl Verdict {
         }
     }
 
-    fn invalid(reason: &str) -> Verdict {
+    pub(super) fn invalid(reason: &str) -> Verdict {
         Verdict {
             validation: Validation::InvalidStructure,
             detail: Some(reason.to_string()),

@@ -4,7 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::validate::{Validation, Verdict};
+#[cfg(test)]
+use super::validate::Validation;
+use super::validate::Verdict;
 
 /// The BIP-39 English wordlist (bitcoin/bips, bip-0039/english.txt), sorted.
 const WORDLIST: &str = include_str!("bip39-english.txt");
@@ -15,19 +17,11 @@ fn words() -> &'static [&'static str] {
 }
 
 fn valid(detail: String) -> Verdict {
-    Verdict {
-        validation: Validation::ValidStructure,
-        detail: Some(detail),
-        span: None,
-    }
+    Verdict::valid(Some(detail))
 }
 
 fn invalid(reason: &str) -> Verdict {
-    Verdict {
-        validation: Validation::InvalidStructure,
-        detail: Some(reason.to_string()),
-        span: None,
-    }
+    Verdict::invalid(reason)
 }
 
 /// Whether `phrase` (wordlist indexes) carries a correct BIP-39 checksum.

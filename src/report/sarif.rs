@@ -283,26 +283,8 @@ mod tests {
         use crate::finding::Finding;
         let matcher = crate::matcher::Matcher::new(crate::rules::embedded());
         let one = |confidence| Finding {
-            rule_id: "aws-access-key-id".into(),
-            rule_name: "AWS access key ID".into(),
-            path: "a.env".into(),
-            line: 1,
-            column: 1,
-            end_line: 1,
             end_column: 21,
-            secret: "s".into(),
-            line_content: "s".into(),
-            entropy: 3.0,
-            confidence,
-            validation: crate::matcher::validate::Validation::NotChecked,
-            validation_detail: None,
-            decoded: None,
-            encoded: None,
-            paired: Vec::new(),
-            remediation: None,
-            fingerprint: "f".into(),
-            git: None,
-            suppressed: None,
+            ..Finding::example("aws-access-key-id", "a.env", 1, confidence)
         };
         let mut findings = vec![one(Confidence::Low); 10];
         findings.extend(vec![one(Confidence::High); MAX_RESULTS]);
