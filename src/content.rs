@@ -38,7 +38,24 @@ pub enum ContentKind {
     Lockfile,
     /// Minified or generated code: generic matches there are less likely to be real.
     Generated,
+    /// Tests and fixtures: full of made-up credentials; generic matches there are less likely
+    /// to be real too.
+    Test,
 }
+
+/// Directory names that hold tests and test data.
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "__tests__",
+    "spec",
+    "specs",
+    "testdata",
+    "test_data",
+    "fixtures",
+    "mocks",
+    "__mocks__",
+];
 
 /// File names of dependency lockfiles.
 const LOCKFILES: &[&str] = &[
@@ -91,8 +108,27 @@ impl ContentKind {
         .any(|suffix| name.ends_with(suffix));
         let long_lines =
             bytes.len() > 4096 && memchr::memchr_iter(b'\n', bytes).count() < bytes.len() / 1000;
+        let lower = path.to_ascii_lowercase();
+        let mut dirs = lower.split(['/', '\\']);
+        dirs.next_back();
+        let test_dir = dirs.any(|d| TEST_DIRS.contains(&d));
+        let test_file = name.starts_with("test_")
+            || [
+                "_test.go",
+                "_test.py",
+                ".test.js",
+                ".test.ts",
+                ".spec.js",
+                ".spec.ts",
+                "test.java",
+                "_spec.rb",
+            ]
+            .iter()
+            .any(|suffix| name.ends_with(suffix));
         if generated_name || long_lines {
             ContentKind::Generated
+        } else if test_dir || test_file {
+            ContentKind::Test
         } else {
             ContentKind::Source
         }
@@ -131,6 +167,18 @@ mod tests {
         );
         assert_eq!(
             ContentKind::of("src/main.rs", b"fn main() {}\n"),
+            ContentKind::Source
+        );
+        assert_eq!(
+            ContentKind::of("pkg/auth/token_test.go", b"x"),
+            ContentKind::Test
+        );
+        assert_eq!(
+            ContentKind::of("test/unit/auth.py", b"x"),
+            ContentKind::Test
+        );
+        assert_eq!(
+            ContentKind::of("src/attestation.rs", b"x"),
             ContentKind::Source
         );
     }

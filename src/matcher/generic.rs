@@ -26,32 +26,40 @@ pub fn is_not_a_secret(
     {
         return true;
     }
+    // `key_id`, `api_key_id`, `tokenId`: identifiers of a secret, not the secret.
+    let trimmed: Vec<u8> = name
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+        .collect();
+    if trimmed.ends_with(b"id") || trimmed.ends_with(b"ids") {
+        return true;
+    }
+    // `2fFZuXXX_CXB5XXXDGMRXXX…`: a value masked by hand.
+    let lower = value.to_ascii_lowercase();
+    if lower.windows(3).filter(|w| w == b"xxx").count() >= 2 {
+        return true;
+    }
     if is_uuid(value) {
         // Some providers' keys are UUIDs (Heroku, Snyk): keep them only where the name says
-        // secret and is not an id (`key_id`, `api_key_id`, `token_id`).
-        let trimmed: Vec<u8> = name
-            .iter()
-            .copied()
-            .filter(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-            .collect();
-        let is_id = trimmed.ends_with(b"id") || trimmed.ends_with(b"ids");
-        return is_id
-            || !contains_any(
-                &name,
-                &[
-                    b"secret",
-                    b"token",
-                    b"password",
-                    b"apikey",
-                    b"api_key",
-                    b"api-key",
-                ],
-            );
+        // secret.
+        return !contains_any(
+            &name,
+            &[
+                b"secret",
+                b"token",
+                b"password",
+                b"apikey",
+                b"api_key",
+                b"api-key",
+            ],
+        );
     }
     if contains_any(
         &name,
         &[
             b"hash",
+            b"address",
             b"checksum",
             b"digest",
             b"integrity",
@@ -71,6 +79,9 @@ pub fn is_not_a_secret(
         || is_dotted_identifier(value)
         || is_identifier(value)
     {
+        return true;
+    }
+    if has_test_word(value) {
         return true;
     }
     // Passwords are chosen by people: they need not look random, only not look like code.
@@ -142,6 +153,14 @@ fn is_path(v: &[u8]) -> bool {
         }
         None => false,
     }
+}
+
+/// `test-api-key-12345`, `fake_token_for_ci`: a word that says the value is made up, as a
+/// part of its own between separators.
+fn has_test_word(v: &[u8]) -> bool {
+    const WORDS: &[&[u8]] = &[b"test", b"fake", b"mock", b"dummy", b"sample", b"demo"];
+    v.split(|&b| matches!(b, b'-' | b'_' | b'.' | b':' | b'/'))
+        .any(|part| WORDS.iter().any(|w| part.eq_ignore_ascii_case(w)))
 }
 
 /// `self.token`, `config.api.secret`: a name in code, not a value.
@@ -302,6 +321,16 @@ mod tests {
         ));
         assert!(rejected("auth_token = ", "thisisnotarealtokenvalue"));
         assert!(rejected("ALGORITHM = ", "PBKDF2WithHmacSHA256"));
+        assert!(rejected("api_key = ", "test-api-key-perpetual-12345"));
+        assert!(rejected("'api_key': '", "2fFZuXXX_CXB5XXXDGMRXXXDiCKTer"));
+        assert!(rejected(
+            "\"tokenId\": \"",
+            "0x6d1e7cde53ba9467b783cb7c530ce054"
+        ));
+        assert!(rejected(
+            "quoteTokenAddress=",
+            "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+        ));
         assert!(rejected("pub GetContextToken: ", "SpGetContextTokenFn"));
         assert!(rejected(
             "pub Password: ",

@@ -336,7 +336,7 @@ impl Matcher {
             if generic::is_not_a_secret(name, secret, after, line, password) {
                 return None;
             }
-            if kind == ContentKind::Generated {
+            if matches!(kind, ContentKind::Generated | ContentKind::Test) {
                 confidence = confidence.lower();
             }
         }

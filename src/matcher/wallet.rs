@@ -267,7 +267,14 @@ pub fn secp256k1_key(secret: &[u8]) -> Verdict {
         }
         seen.iter().filter(|&&s| s).count()
     };
-    if key[..16].iter().all(|&b| b == 0) || distinct < 8 {
+    // `0123456789abcdef` four times over: a value with a short period.
+    let periodic = (1..=16).any(|p| {
+        lower
+            .as_bytes()
+            .chunks(p)
+            .all(|c| c == &lower.as_bytes()[..c.len()])
+    });
+    if key[..16].iter().all(|&b| b == 0) || distinct < 8 || periodic {
         return invalid("test pattern, not a random key");
     }
     valid("secp256k1 private key in the curve's range".to_string())
@@ -468,6 +475,9 @@ mod tests {
         )));
         assert!(!ok(&secp256k1_key(
             b"1111111111111111111111111111111111111111111111111111111111111111"
+        )));
+        assert!(!ok(&secp256k1_key(
+            b"0x0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
         )));
     }
 
