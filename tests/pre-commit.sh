@@ -41,7 +41,15 @@ git add .pre-commit-config.yaml
 check git commit -q -m "pre-commit config"
 
 # A commit that stages a fake GitHub token is blocked, with a readable message.
-token="ghp_$(python3 -c 'import random, string; a = string.ascii_letters + string.digits; print("".join(random.choice(a) for _ in range(34)) + "7Q")')"
+# Format-valid: 30 random characters and the base62 CRC32 of them, as GitHub makes them.
+token="$(python3 -c '
+import random, string, zlib
+b62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+body = "".join(random.choice(string.ascii_letters + string.digits) for _ in range(30))
+n, sum6 = zlib.crc32(body.encode()), ""
+for _ in range(6):
+    sum6, n = b62[n % 62] + sum6, n // 62
+print("ghp_" + body + sum6)')"
 echo "TOKEN = '$token'" >leak.py
 git add leak.py
 if git commit -q -m "leak" >"$work/out" 2>&1; then
