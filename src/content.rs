@@ -135,6 +135,51 @@ impl ContentKind {
     }
 }
 
+/// UTF-16 text as UTF-8: with a byte-order mark, or without one when the start is ASCII with
+/// every other byte NUL (Windows tools write `.reg`, PowerShell and `.ini` files so). `None`
+/// for anything else. Secrets in UTF-16 files are otherwise invisible: the NULs make the file
+/// look binary.
+pub fn utf16_text(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (little_endian, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => {
+            let sample = &bytes[..bytes.len().min(512) & !1];
+            if sample.len() < 8 {
+                return None;
+            }
+            let pairs = sample.len() / 2;
+            let zero_at = |parity: usize| {
+                sample
+                    .iter()
+                    .skip(parity)
+                    .step_by(2)
+                    .filter(|&&b| b == 0)
+                    .count()
+            };
+            let (even, odd) = (zero_at(0), zero_at(1));
+            if odd * 10 >= pairs * 9 && even == 0 {
+                (true, bytes)
+            } else if even * 10 >= pairs * 9 && odd == 0 {
+                (false, bytes)
+            } else {
+                return None;
+            }
+        }
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
 pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_LEN)]).is_some()
 }
@@ -150,6 +195,25 @@ mod tests {
         let mut late = vec![b'a'; BINARY_SNIFF_LEN];
         late.push(0);
         assert!(!is_binary(&late));
+    }
+
+    #[test]
+    fn utf16_is_text() {
+        let le: Vec<u8> = "\u{feff}token = abc\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(utf16_text(&le).unwrap(), "token = abc\r\n".as_bytes());
+        let be_no_bom: Vec<u8> = "[Settings]\npassword=hunter22\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            utf16_text(&be_no_bom).unwrap(),
+            "[Settings]\npassword=hunter22\n".as_bytes()
+        );
+        assert!(utf16_text(b"plain ascii text here").is_none());
+        assert!(utf16_text(&[0u8; 64]).is_none());
     }
 
     #[test]

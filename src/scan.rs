@@ -84,6 +84,8 @@ pub fn scan_content(matcher: &Matcher, content: &Content) -> Vec<Finding> {
 
 /// Matcher, then findings: located, and the halves of paired credentials merged.
 fn detect(matcher: &Matcher, path: &str, data: &[u8]) -> Vec<Finding> {
+    let transcoded = crate::content::utf16_text(data);
+    let data = transcoded.as_deref().unwrap_or(data);
     let matches = matcher.scan(data, ContentKind::of(path, data));
     if matches.is_empty() {
         return Vec::new();
@@ -128,7 +130,7 @@ impl Counters {
             bump(&self.skipped_too_large, 1);
             self.skipped(what, &format!("{} bytes, over --max-file-size", data.len()));
             false
-        } else if is_binary(data) {
+        } else if is_binary(data) && crate::content::utf16_text(data).is_none() {
             bump(&self.skipped_binary, 1);
             self.skipped(what, "binary");
             false
@@ -529,6 +531,8 @@ fn scan_blob(
     if !counters.admit(data, max_file_size, &blob_label(job, prefix)) {
         return Vec::new();
     }
+    let transcoded = crate::content::utf16_text(data);
+    let data = transcoded.as_deref().unwrap_or(data);
     // One blob, one scan: its first path decides whether it is a lockfile or generated.
     let kind = job
         .sites
