@@ -204,13 +204,13 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert_eq!(utf16_text(&le).unwrap(), "token = abc\r\n".as_bytes());
-        let be_no_bom: Vec<u8> = "[Settings]\npassword=hunter22\n"
+        let be_no_bom: Vec<u8> = "[Settings]\nname=value1234\n"
             .encode_utf16()
             .flat_map(u16::to_be_bytes)
             .collect();
         assert_eq!(
             utf16_text(&be_no_bom).unwrap(),
-            "[Settings]\npassword=hunter22\n".as_bytes()
+            "[Settings]\nname=value1234\n".as_bytes()
         );
         assert!(utf16_text(b"plain ascii text here").is_none());
         assert!(utf16_text(&[0u8; 64]).is_none());

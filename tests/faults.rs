@@ -226,3 +226,67 @@ fn results_are_the_same_with_one_thread_or_many_in_every_format() {
         assert!(one == run("4"), "{format}: two runs differ");
     }
 }
+
+#[test]
+fn a_two_gigabyte_sparse_file_is_skipped_by_size_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = std::fs::File::create(dir.path().join("disk.img")).unwrap();
+    big.set_len(2 << 30).unwrap();
+    write(
+        dir.path(),
+        "a.env",
+        format!("GITHUB_TOKEN={}\n", github_pat()),
+    );
+    let (code, report, stderr) = findings(dir.path(), &["-v"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report.as_array().unwrap().len(), 1);
+    assert!(
+        stderr.contains("disk.img: 2147483648 bytes, over --max-file-size"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 too large"), "{stderr}");
+}
+
+#[test]
+fn with_redact_no_secret_reaches_stdout_stderr_or_the_report_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pat, slack) = (github_pat(), slack_bot_token());
+    write(
+        dir.path(),
+        "a.env",
+        format!("GITHUB_TOKEN={pat}\nSLACK={slack}\n"),
+    );
+    write(dir.path(), "big.bin", vec![0u8; 64]);
+    for format in ["human", "json", "jsonl", "sarif", "html"] {
+        let report = dir.path().join(format!("report.{format}"));
+        let out = keyhound()
+            .args([
+                "scan",
+                "--redact",
+                "-v",
+                "--show-suppressed",
+                "--print-fingerprints",
+                "-f",
+                format,
+                "-o",
+            ])
+            .arg(&report)
+            .arg(dir.path().join("a.env"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let file = std::fs::read_to_string(&report).unwrap();
+        for text in [
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            file,
+        ] {
+            assert!(
+                !text.contains(&pat) && !text.contains(&slack),
+                "{format}: {text}"
+            );
+            // Not even the part after the prefix.
+            assert!(!text.contains(&pat[4..20]), "{format}");
+        }
+    }
+}

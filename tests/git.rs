@@ -668,3 +668,142 @@ fn linked_worktrees_and_quiet_output() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_corrupt_pack_and_a_missing_object_are_reported_and_the_scan_goes_on() {
+    let repo = Repo::new();
+    let kept = github_pat();
+    repo.write("kept.env", &format!("GITHUB_TOKEN={kept}\n"));
+    // Incompressible contents, so that the damaged middle of the pack belongs to them.
+    for i in 0..20 {
+        repo.write(
+            &format!("data/f{i}.txt"),
+            &random_from(b"abcdefghijklmnopqrstuvwxyz0123456789", 3000),
+        );
+    }
+    repo.commit("many files");
+    repo.git(&["gc", "-q"]);
+    let pack_dir = repo.path.join(".git/objects/pack");
+    let pack = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    std::fs::set_permissions(&pack, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 200] {
+        *b ^= 0xFF;
+    }
+    std::fs::write(&pack, bytes).unwrap();
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(stderr.contains("unreadable"), "{stderr}");
+    assert!(findings(&report)
+        .iter()
+        .any(|f| f["secret"] == kept.as_str()));
+
+    // A blob that a tree names but the object store lacks.
+    let repo = Repo::new();
+    repo.write("kept.env", &format!("GITHUB_TOKEN={kept}\n"));
+    repo.write("gone.txt", "this blob will disappear\n");
+    repo.commit("two files");
+    let gone = repo.git(&["rev-parse", "HEAD:gone.txt"]);
+    std::fs::remove_file(
+        repo.path
+            .join(".git/objects")
+            .join(&gone[..2])
+            .join(&gone[2..]),
+    )
+    .unwrap();
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains(&gone), "{stderr}");
+    assert_eq!(findings(&report).len(), 1);
+}
+
+#[test]
+fn a_hundred_thousand_refs_to_one_commit() {
+    let repo = Repo::new();
+    let pat = github_pat();
+    repo.write("a.env", &format!("GITHUB_TOKEN={pat}\n"));
+    let head = repo.commit("one secret");
+    let refs: String = (0..100_000)
+        .map(|i| format!("create refs/tags/t{i} {head}\n"))
+        .collect();
+    let mut child = Process::new("git")
+        .args(["update-ref", "--stdin"])
+        .current_dir(&repo.path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), refs.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(findings(&report)[0]["commit"], head.as_str());
+}
+
+/// Every file under `dir` (the `.git` directory included) with its size and modification time.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            }
+            out.push((e.path(), meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn repository_content_is_never_run_and_the_repository_never_written() {
+    let repo = Repo::new();
+    let marker = repo.path.parent().unwrap().join("ran");
+    let touch = format!("touch {}", marker.display());
+    repo.write(".gitattributes", "*.env filter=evil diff=evil\n");
+    repo.write("a.env", &format!("GITHUB_TOKEN={}\n", github_pat()));
+    repo.commit("filtered");
+    repo.write("b.env", &format!("GITHUB_TOKEN={}\n", github_pat()));
+    repo.git(&["add", "b.env"]);
+    // Now a filter driver, a diff driver, fsmonitor and hooks: git would run them; keyhound
+    // must not.
+    repo.git(&["config", "filter.evil.clean", &touch]);
+    repo.git(&["config", "filter.evil.smudge", &touch]);
+    repo.git(&["config", "filter.evil.process", &touch]);
+    repo.git(&["config", "diff.evil.textconv", &touch]);
+    repo.git(&["config", "core.fsmonitor", &touch]);
+    for hook in ["pre-commit", "post-checkout", "reference-transaction", "fsmonitor-watchman"] {
+        let path = repo.path.join(".git/hooks").join(hook);
+        std::fs::write(&path, format!("#!/bin/sh\n{touch}\n")).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let before = snapshot(&repo.path);
+    for sub in ["git", "staged", "scan"] {
+        let out = keyhound()
+            .args([sub, "-f", "json"])
+            .arg(&repo.path)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{sub}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(!marker.exists(), "keyhound ran repository content");
+    assert!(
+        snapshot(&repo.path) == before,
+        "keyhound changed the repository"
+    );
+}

@@ -84,21 +84,27 @@ pub fn staged_changes(repo: &Repository) -> Result<Staged, HistoryError> {
         let Ok(Some(patch)) = git2::Patch::from_diff(&diff, i) else {
             continue;
         };
-        let file = &mut staged.files[fi];
-        for h in 0..patch.num_hunks() {
-            let Ok(lines) = patch.num_lines_in_hunk(h) else {
-                continue;
-            };
-            for l in 0..lines {
-                if let Ok(line) = patch.line_in_hunk(h, l) {
-                    if line.origin() == '+' {
-                        if let Some(n) = line.new_lineno() {
-                            file.added_lines.insert(n as usize);
-                        }
+        staged.files[fi].added_lines = added_lines(&patch);
+    }
+    Ok(staged)
+}
+
+/// The 1-based numbers, in the new file, of the lines a patch adds.
+pub fn added_lines(patch: &git2::Patch) -> BTreeSet<usize> {
+    let mut added = BTreeSet::new();
+    for h in 0..patch.num_hunks() {
+        let Ok(lines) = patch.num_lines_in_hunk(h) else {
+            continue;
+        };
+        for l in 0..lines {
+            if let Ok(line) = patch.line_in_hunk(h, l) {
+                if line.origin() == '+' {
+                    if let Some(n) = line.new_lineno() {
+                        added.insert(n as usize);
                     }
                 }
             }
         }
     }
-    Ok(staged)
+    added
 }
