@@ -160,6 +160,9 @@ pub fn scan_paths(
             bump(&counters.errors, 1);
             warn(e);
         }
+        for (what, why) in &walk.skipped {
+            counters.skipped(what, why);
+        }
         let bar = progress_bar(opts.progress, walk.files.len(), "files");
         let found: Vec<Vec<Finding>> = walk
             .files

@@ -76,11 +76,21 @@ fn fifos_symlink_loops_and_links_out_of_the_tree_are_not_followed() {
         .unwrap();
     assert!(made.success());
     // A FIFO nobody writes to would block a reader forever: the scan must not open it.
-    let (code, report, stderr) = findings(dir.path(), &[]);
+    let (code, report, stderr) = findings(dir.path(), &["-v"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         found(&report),
         vec![("app/real.env".into(), "github-pat-classic".into())]
+    );
+    // -v says what was passed over, and why.
+    assert!(stderr.contains("app/pipe: not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("app/loop: symbolic link, not followed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("linked-dir: symbolic link, not followed"),
+        "{stderr}"
     );
 }
 

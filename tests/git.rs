@@ -781,7 +781,12 @@ fn repository_content_is_never_run_and_the_repository_never_written() {
     repo.git(&["config", "filter.evil.process", &touch]);
     repo.git(&["config", "diff.evil.textconv", &touch]);
     repo.git(&["config", "core.fsmonitor", &touch]);
-    for hook in ["pre-commit", "post-checkout", "reference-transaction", "fsmonitor-watchman"] {
+    for hook in [
+        "pre-commit",
+        "post-checkout",
+        "reference-transaction",
+        "fsmonitor-watchman",
+    ] {
         let path = repo.path.join(".git/hooks").join(hook);
         std::fs::write(&path, format!("#!/bin/sh\n{touch}\n")).unwrap();
         std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))

@@ -29,6 +29,9 @@ pub struct FileEntry {
 pub struct Walk {
     pub files: Vec<FileEntry>,
     pub errors: Vec<String>,
+    /// Entries that are not scanned, and why: symbolic links (never followed), FIFOs, sockets
+    /// and devices (reading a FIFO can block forever).
+    pub skipped: Vec<(String, &'static str)>,
 }
 
 /// Lists the regular files under `root` (or `root` itself when it is a file), sorted by path.
@@ -53,7 +56,19 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    let Some(kind) = entry.file_type() else {
+                        return WalkState::Continue;
+                    };
+                    if !kind.is_file() {
+                        let why = if kind.is_symlink() {
+                            "symbolic link, not followed"
+                        } else if kind.is_dir() {
+                            return WalkState::Continue;
+                        } else {
+                            "not a regular file (FIFO, socket or device)"
+                        };
+                        let display = relative_display(root, entry.path());
+                        lock(out).skipped.push((display, why));
                         return WalkState::Continue;
                     }
                     match entry.metadata() {
@@ -77,6 +92,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
     let mut walk = out.into_inner().unwrap_or_else(|p| p.into_inner());
     walk.files.sort_by(|a, b| a.display.cmp(&b.display));
     walk.errors.sort();
+    walk.skipped.sort();
     walk
 }
 
