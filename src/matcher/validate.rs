@@ -60,7 +60,8 @@ impl Verdict {
     }
 }
 
-const KNOWN: &[&str] = &[
+/// Every validator a rule can name.
+pub const KNOWN: &[&str] = &[
     "jwt",
     "base62-crc32",
     "aws-key-id",

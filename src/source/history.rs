@@ -156,7 +156,7 @@ fn is_file(e: &TreeEntry) -> bool {
 
 /// Trees kept parsed; cleared when it grows past this many (a parent's trees are wanted again
 /// right after it, so a small cache serves nearly every lookup).
-const TREE_CACHE: usize = 4096;
+const TREE_CACHE: usize = 1024;
 
 struct TreeWalker<'r> {
     repo: &'r Repository,
