@@ -6,11 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
 export RUSTC_BOOTSTRAP=1
+mkdir -p target
+# AddressSanitizer needs its runtime in the toolchain; without it, replay unsanitised rather
+# than not at all (panics and assertion failures are still caught).
+sanitizer=address
+if ! cargo fuzz build --sanitizer address >target/fuzz-build.log 2>&1; then
+  tail -n 20 target/fuzz-build.log
+  echo "fuzz replay: the AddressSanitizer build failed; replaying without a sanitizer"
+  sanitizer=none
+fi
 for target in matcher rules_config decoders staged_diff; do
-  cargo fuzz run "$target" "fuzz/seeds/$target" -- -runs=0 2>"target/fuzz-$target.log" || {
+  cargo fuzz run --sanitizer "$sanitizer" "$target" "fuzz/seeds/$target" -- -runs=0 \
+    2>"target/fuzz-$target.log" || {
     tail -n 30 "target/fuzz-$target.log"
     echo "fuzz replay failed: $target"
     exit 1
   }
-  echo "fuzz replay: $target, $(ls "fuzz/seeds/$target" | wc -l) seeds, no crash"
+  echo "fuzz replay ($sanitizer): $target, $(ls "fuzz/seeds/$target" | wc -l) seeds, no crash"
 done
