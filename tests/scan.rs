@@ -357,3 +357,43 @@ fn unreadable_files_and_directories_are_warned_about_and_the_scan_goes_on() {
     )
     .unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_output_directory_is_an_error_and_leaves_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(
+        dir.path(),
+        "in/a.env",
+        format!("GITHUB_TOKEN={}\n", github_pat()),
+    );
+    std::fs::set_permissions(
+        dir.path().join("in/a.env"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        dir.path().join("in"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("ro");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::set_permissions(&out_dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = keyhound_unprivileged()
+        .args(["scan", "-f", "json", "-o"])
+        .arg(out_dir.join("report.json"))
+        .arg(dir.path().join("in"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("report.json: Permission denied"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 0);
+}
