@@ -159,7 +159,7 @@ impl Matcher {
     pub fn scan(&self, data: &[u8], kind: ContentKind) -> Vec<RawMatch> {
         let mut candidates = self.candidates(data, kind, None);
         if self.decode_depth > 0 && kind != ContentKind::Lockfile {
-            self.decoded_candidates(data, self.decode_depth, &mut candidates);
+            self.decoded_candidates(data, kind, self.decode_depth, &mut candidates);
         }
         // Invalid matches take part in overlap resolution, so that a span a provider format
         // rejected (a bad checksum) is not reported again by a generic rule.
@@ -171,7 +171,13 @@ impl Matcher {
     }
 
     /// Matches inside encoded runs of `data`, `depth` layers deep, placed on the encoded text.
-    fn decoded_candidates(&self, data: &[u8], depth: usize, out: &mut Vec<RawMatch>) {
+    fn decoded_candidates(
+        &self,
+        data: &[u8],
+        kind: ContentKind,
+        depth: usize,
+        out: &mut Vec<RawMatch>,
+    ) {
         for run in decode::find(data) {
             // The decoded text in place of the run, inside (a bounded part of) its line.
             let from = data[..run.start]
@@ -187,9 +193,10 @@ impl Matcher {
             let (text_start, text_end) = (buf.len(), buf.len() + run.text.len());
             buf.extend_from_slice(&run.text);
             buf.extend_from_slice(&data[run.end..to]);
-            let mut inner = self.candidates(&buf, ContentKind::Source, None);
+            // The file's kind still applies: decoded text in a test file is test data.
+            let mut inner = self.candidates(&buf, kind, None);
             if depth > 1 {
-                self.decoded_candidates(&buf, depth - 1, &mut inner);
+                self.decoded_candidates(&buf, kind, depth - 1, &mut inner);
             }
             for m in inner {
                 if m.end <= text_start || m.start >= text_end {
