@@ -140,7 +140,28 @@ impl ContentKind {
 /// for anything else. Secrets in UTF-16 files are otherwise invisible: the NULs make the file
 /// look binary.
 pub fn utf16_text(bytes: &[u8]) -> Option<Vec<u8>> {
-    let (little_endian, body) = match bytes {
+    let (little_endian, body) = utf16_layout(bytes)?;
+    let units = body.chunks_exact(2).map(|c| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
+/// Whether `bytes` are UTF-16 text (see `utf16_text`), without transcoding them.
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    utf16_layout(bytes).is_some()
+}
+
+/// Byte order (little-endian?) and the code units after any byte-order mark.
+fn utf16_layout(bytes: &[u8]) -> Option<(bool, &[u8])> {
+    Some(match bytes {
         [0xFF, 0xFE, rest @ ..] => (true, rest),
         [0xFE, 0xFF, rest @ ..] => (false, rest),
         _ => {
@@ -166,18 +187,7 @@ pub fn utf16_text(bytes: &[u8]) -> Option<Vec<u8>> {
                 return None;
             }
         }
-    };
-    let units = body.chunks_exact(2).map(|c| {
-        if little_endian {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    let text: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
-    Some(text.into_bytes())
+    })
 }
 
 pub fn is_binary(bytes: &[u8]) -> bool {

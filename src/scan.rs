@@ -130,7 +130,7 @@ impl Counters {
             bump(&self.skipped_too_large, 1);
             self.skipped(what, &format!("{} bytes, over --max-file-size", data.len()));
             false
-        } else if is_binary(data) && crate::content::utf16_text(data).is_none() {
+        } else if is_binary(data) && !crate::content::is_utf16(data) {
             bump(&self.skipped_binary, 1);
             self.skipped(what, "binary");
             false

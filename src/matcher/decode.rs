@@ -6,6 +6,8 @@
 
 /// Shortest encoded run worth decoding: 16 base64 characters hold 12 bytes.
 const MIN_BASE64: usize = 16;
+// `find` tests for runs of 16 with four shifts: 1 + 2 + 4 + 8.
+const _: () = assert!(MIN_BASE64 == 16);
 const MIN_HEX: usize = 32;
 /// Longest run decoded: a whole base64 `.dockerconfigjson` or PEM file fits.
 const MAX_RUN: usize = 64 * 1024;
@@ -96,15 +98,15 @@ pub fn find(data: &[u8]) -> Vec<Decoded> {
     let mut out = percent_runs(data);
     out.extend(escaped_lines(data));
     let n = data.len();
-    // 64 bytes at a time: a bit mask of the base64 characters (comparisons the compiler
-    // vectorises), then the runs read off the mask. Most blocks of real text hold no run of
+    // 64 bytes at a time: a bit mask of the base64 characters (SSE2 compares), then the runs
+    // read off the mask. Most blocks of real text hold no run of
     // MIN_BASE64 and none continuing from the block before; they cost the mask and one test.
     let mut pos = 0;
     let mut open: Option<usize> = None; // start of a run that reaches the end of the last block
     while pos + 64 <= n {
         let block: &[u8; 64] = data[pos..pos + 64].try_into().expect("64 bytes");
         let m = class_mask(block);
-        // Bit j of `r` is set when bits j..j+16 of `m` all are.
+        // Bit j of `r` is set when bits j..j+16 of `m` all are (16 = MIN_BASE64).
         let mut r = m;
         r &= r >> 1;
         r &= r >> 2;
@@ -154,8 +156,7 @@ pub fn find(data: &[u8]) -> Vec<Decoded> {
         pos += 64;
     }
     // The tail, and a run still open, byte by byte.
-    let from = open.unwrap_or(pos);
-    scan_runs(data, from, n, &mut out);
+    scan_runs(data, open.unwrap_or(pos), &mut out);
     out.sort_by_key(|d| d.start);
     out
 }
@@ -205,16 +206,12 @@ fn class_mask(block: &[u8; 64]) -> u64 {
         .fold(0, |m, (j, &b)| m | u64::from(CLASS[b as usize] & B64) << j)
 }
 
-/// Runs of base64 characters from `from` (which must not be inside a run) on; stops at the
-/// first position at or after `stop` that is not inside a run, and returns it.
-fn scan_runs(data: &[u8], from: usize, stop: usize, out: &mut Vec<Decoded>) -> usize {
+/// Runs of base64 characters from `from` (which must not be inside a run) to the end.
+fn scan_runs(data: &[u8], from: usize, out: &mut Vec<Decoded>) {
     let n = data.len();
     let mut i = from;
     while i < n {
         if CLASS[data[i] as usize] & B64 == 0 {
-            if i >= stop {
-                return i;
-            }
             i += 1;
             continue;
         }
@@ -226,7 +223,6 @@ fn scan_runs(data: &[u8], from: usize, stop: usize, out: &mut Vec<Decoded>) -> u
             decode_run(data, start, i, out);
         }
     }
-    n
 }
 
 /// Decodes the run `start..end` as hex or base64 if it is text.

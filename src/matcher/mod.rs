@@ -337,9 +337,8 @@ impl Matcher {
             let name = &data[match_start..start];
             // Passwords are chosen by people; keys are generated.
             let password = rule.id.contains("password");
-            let line = line_around(data, start, end);
-            let line_end = line.as_ptr() as usize + line.len() - data.as_ptr() as usize;
-            let after = &data[end..line_end.max(end)];
+            let (line_start, line_end) = line_around(data, start, end);
+            let (line, after) = (&data[line_start..line_end], &data[end..line_end]);
             if generic::is_not_a_secret(name, secret, after, line, password) {
                 return None;
             }
@@ -373,13 +372,13 @@ impl Matcher {
     }
 }
 
-/// The line holding `start..end`, at most 512 bytes either side.
-fn line_around(data: &[u8], start: usize, end: usize) -> &[u8] {
+/// Start and end of the line holding `start..end`, at most 512 bytes either side.
+fn line_around(data: &[u8], start: usize, end: usize) -> (usize, usize) {
     let from = start.saturating_sub(512);
     let to = (end + 512).min(data.len());
     let line_start = memchr::memrchr(b'\n', &data[from..start]).map_or(from, |i| from + i + 1);
     let line_end = memchr::memchr(b'\n', &data[end..to]).map_or(to, |i| end + i);
-    &data[line_start..line_end]
+    (line_start, line_end)
 }
 
 /// Keeps one match per secret: among overlapping spans a provider rule wins over a generic one

@@ -24,37 +24,37 @@ fn invalid(reason: &str) -> Verdict {
     Verdict::invalid(reason)
 }
 
-/// Whether `phrase` (wordlist indexes) carries a correct BIP-39 checksum.
-fn bip39_checksum_ok(indexes: &[u16]) -> bool {
-    let total_bits = indexes.len() * 11;
-    let checksum_bits = total_bits / 33;
-    let entropy_bits = total_bits - checksum_bits;
-    let mut bits = Vec::with_capacity(total_bits);
-    for &i in indexes {
-        bits.extend((0..11).rev().map(|b| (i >> b) & 1 == 1));
-    }
-    let entropy: Vec<u8> = bits[..entropy_bits]
-        .chunks(8)
-        .map(|c| c.iter().fold(0u8, |acc, &b| (acc << 1) | u8::from(b)))
-        .collect();
-    let hash = Sha256::digest(&entropy);
-    (0..checksum_bits).all(|i| ((hash[i / 8] >> (7 - i % 8)) & 1 == 1) == bits[entropy_bits + i])
-}
-
-/// BIP-39's own test vectors (entropy 00…, 7f…, 80…, ff…) are in every wallet library's tests:
-/// entropy with fewer than four distinct bytes is no wallet.
-fn patterned_entropy(indexes: &[u16]) -> bool {
+/// The entropy bytes and the checksum bits that wordlist indexes (11 bits each) spell.
+fn entropy_and_checksum(indexes: &[u16]) -> (Vec<u8>, Vec<bool>) {
     let mut bits = Vec::with_capacity(indexes.len() * 11);
     for &i in indexes {
         bits.extend((0..11).rev().map(|b| (i >> b) & 1 == 1));
     }
     let entropy_bits = bits.len() - bits.len() / 33;
+    let entropy = bits[..entropy_bits]
+        .chunks(8)
+        .map(|c| c.iter().fold(0u8, |acc, &b| (acc << 1) | u8::from(b)))
+        .collect();
+    (entropy, bits[entropy_bits..].to_vec())
+}
+
+/// Whether wordlist indexes carry a correct BIP-39 checksum: the first bits of the entropy's
+/// SHA-256.
+fn bip39_checksum_ok(indexes: &[u16]) -> bool {
+    let (entropy, checksum) = entropy_and_checksum(indexes);
+    let hash = Sha256::digest(&entropy);
+    checksum
+        .iter()
+        .enumerate()
+        .all(|(i, &bit)| ((hash[i / 8] >> (7 - i % 8)) & 1 == 1) == bit)
+}
+
+/// BIP-39's own test vectors (entropy 00…, 7f…, 80…, ff…) are in every wallet library's tests:
+/// entropy with fewer than four distinct bytes is no wallet.
+fn patterned_entropy(indexes: &[u16]) -> bool {
+    let (entropy, _) = entropy_and_checksum(indexes);
     let mut seen = [false; 256];
-    for byte in bits[..entropy_bits].chunks(8) {
-        seen[byte
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 1) | usize::from(b))] = true;
-    }
+    entropy.iter().for_each(|&b| seen[b as usize] = true);
     seen.iter().filter(|&&s| s).count() < 4
 }
 
