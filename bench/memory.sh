@@ -3,13 +3,18 @@
 # a base size, built by this script (nothing is downloaded). Memory should stay flat while the
 # input grows 100-fold: keyhound holds one file or blob per worker, not the input.
 #
-#   bench/memory.sh [BASE_MB] [BASE_COMMITS]      (defaults: 10 MB of files, 1,000 commits)
+#   bench/memory.sh [BASE_MB] [BASE_COMMITS] [REPO...]
 #
-# Prints, for each size: input size, wall time, peak RSS (GNU time's %M) and findings.
+# Defaults: 10 MB of files, 1,000 commits. Each REPO (a real repository, say one brought with
+# the library's `fetch`) is then scanned whole too: its history and, for scale, git's own
+# `cat-file --batch-all-objects --batch` over the same objects.
+#
+# Prints, for each input: its size, wall time, peak RSS (GNU time's %M) and findings.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 base_mb="${1:-10}"
 base_commits="${2:-1000}"
+shift $(($# < 2 ? $# : 2))
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 kh="$here/target/release/keyhound"
 tmp="$(mktemp -d)"
@@ -87,4 +92,12 @@ for scale in 1 10 100; do
   make_history "$tmp/repo$scale.git" "$commits"
   measure "history ${scale}x" "$commits commits" "$kh" git "$tmp/repo$scale.git"
   rm -rf "$tmp/repo$scale.git"
+done
+for repo in "$@"; do
+  commits="$(git -C "$repo" rev-list --all | wc -l)"
+  echo "  $repo:"
+  measure "  keyhound git" "$commits commits" "$kh" git "$repo"
+  /usr/bin/time -f "%e %M" -o "$tmp/time" git -C "$repo" cat-file --batch-all-objects --batch >/dev/null
+  read -r secs kb < <(tail -n 1 "$tmp/time")
+  printf '  %-28s %12s %8.2f s %8d MiB\n' "  git cat-file --batch" "" "$secs" "$((kb / 1024))"
 done

@@ -10,8 +10,9 @@
 //! and paths share it.
 //!
 //! What the walk keeps grows with the number of unique blobs, so it is kept small: blob ids
-//! once each, paths interned once each, and a site as two 32-bit indexes (about 80 bytes a
-//! blob in all, against 380 with a path string and a list per blob).
+//! once each, paths interned once each, and a site as three 32-bit indexes (about 150 bytes
+//! a blob at the peak, hash tables included, against 380 with a path string and a list per
+//! blob).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -58,7 +59,7 @@ pub struct History {
     /// Paths of blobs and of the trees walked, interned.
     paths: IndexSet<Box<[u8]>>,
     /// Every (blob, path) pair in the order found, so earlier commits first; grouped by blob
-    /// with `by_blob`.
+    /// with `group`.
     sites: Vec<Site>,
     pub shallow: bool,
     /// Problems that did not stop the walk (a commit or tree that could not be read).
@@ -90,7 +91,7 @@ impl History {
         });
     }
 
-    /// Groups the sites by blob, each group in the order found. Call before `by_blob`.
+    /// Groups the sites by blob, each group in the order found. Call before `par_by_blob`.
     pub fn group(&mut self) {
         // Stable: a blob's sites stay earliest commit first.
         self.sites.sort_by_key(|s| s.blob);
