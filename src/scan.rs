@@ -156,27 +156,39 @@ pub fn scan_paths(
     let mut findings = Vec::new();
     for root in roots {
         let walk = worktree::walk(root, &opts.walk);
-        for e in &walk.errors {
-            bump(&counters.errors, 1);
-            warn(e);
-        }
-        for (what, why) in &walk.skipped {
-            counters.skipped(what, why);
-        }
-        let bar = progress_bar(opts.progress, walk.files.len(), "files");
-        let found: Vec<Vec<Finding>> = walk
-            .files
-            .into_par_iter()
-            .map(|file| {
-                let out = scan_file(matcher, file, opts, &counters, warn);
-                tick(&bar, &counters);
-                out
-            })
-            .collect();
-        bar.finish_and_clear();
-        findings.extend(found.into_iter().flatten());
+        findings.extend(scan_walk(matcher, walk, opts, &counters, warn));
     }
     finish(findings, counters, started, "file", 0, filters)
+}
+
+/// Reads and scans what a walk listed. A file can change or vanish between the two: it is
+/// read as it is then, or reported and counted.
+fn scan_walk(
+    matcher: &Matcher,
+    walk: worktree::Walk,
+    opts: &ScanOptions,
+    counters: &Counters,
+    warn: &(dyn Fn(&str) + Sync),
+) -> Vec<Finding> {
+    for e in &walk.errors {
+        bump(&counters.errors, 1);
+        warn(e);
+    }
+    for (what, why) in &walk.skipped {
+        counters.skipped(what, why);
+    }
+    let bar = progress_bar(opts.progress, walk.files.len(), "files");
+    let found: Vec<Vec<Finding>> = walk
+        .files
+        .into_par_iter()
+        .map(|file| {
+            let out = scan_file(matcher, file, opts, counters, warn);
+            tick(&bar, counters);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+    found.into_iter().flatten().collect()
 }
 
 fn scan_file(
@@ -663,4 +675,72 @@ pub fn scan_staged(
 pub fn repository_root(path: &Path) -> Option<PathBuf> {
     let repo = history::open(path).ok()?;
     repo.workdir().map(Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A fake Stripe live key, different for each seed.
+    fn fake_key(seed: u64) -> String {
+        const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let body: String = (0..32)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ALNUM[(x >> 33) as usize % ALNUM.len()] as char
+            })
+            .collect();
+        format!("sk_live_{body}")
+    }
+
+    /// The fault matrix's "file deleted during the walk", made deterministic: the walk lists
+    /// three files, one is deleted before the read phase, and the other two are still scanned.
+    #[test]
+    fn a_file_deleted_after_the_walk_is_reported_and_the_rest_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, name) in ["a.env", "gone.env", "c.env"].iter().enumerate() {
+            std::fs::write(
+                dir.path().join(name),
+                format!("STRIPE={}\n", fake_key(i as u64)),
+            )
+            .unwrap();
+        }
+        let opts = ScanOptions {
+            max_file_size: 1 << 20,
+            walk: WalkOptions {
+                respect_ignore: true,
+                hidden: true,
+                threads: 1,
+            },
+            verbose: false,
+            progress: false,
+        };
+        let walk = worktree::walk(dir.path(), &opts.walk);
+        assert_eq!(walk.files.len(), 3);
+        std::fs::remove_file(dir.path().join("gone.env")).unwrap();
+
+        let matcher = Matcher::new(crate::rules::embedded());
+        let counters = Counters::default();
+        let warnings = Mutex::new(Vec::new());
+        let warn = |w: &str| warnings.lock().unwrap().push(w.to_string());
+        let found = scan_walk(&matcher, walk, &opts, &counters, &warn);
+
+        let mut paths: Vec<String> = found.iter().map(|f| f.path.clone()).collect();
+        paths.sort();
+        assert_eq!(paths, ["a.env", "c.env"]);
+        let warnings = warnings.into_inner().unwrap();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("gone.env") && warnings[0].contains("No such file"),
+            "{warnings:?}"
+        );
+        assert!(!warnings[0].contains('\n'));
+        assert_eq!(counters.errors.load(Ordering::Relaxed), 1);
+    }
 }
