@@ -24,18 +24,19 @@ pub struct FileEntry {
     pub size: u64,
 }
 
-/// What the walk found, and what it could not read (path and reason).
+/// What the walk could not read, and what it did not hand over (path and reason).
 #[derive(Debug, Default)]
 pub struct Walk {
-    pub files: Vec<FileEntry>,
     pub errors: Vec<String>,
     /// Entries that are not scanned, and why: symbolic links (never followed), FIFOs, sockets
     /// and devices (reading a FIFO can block forever).
     pub skipped: Vec<(String, &'static str)>,
 }
 
-/// Lists the regular files under `root` (or `root` itself when it is a file), sorted by path.
-pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
+/// Hands each regular file under `root` (or `root` itself when it is a file) to `visit`, on
+/// the walker's own threads, as ripgrep searches inside its walker: no list of the tree is
+/// kept, so memory does not grow with it. The errors and skipped entries come back sorted.
+pub fn walk(root: &Path, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync)) -> Walk {
     let out = Mutex::new(Walk::default());
     let mut builder = WalkBuilder::new(root);
     builder
@@ -74,12 +75,11 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
                     match entry.metadata() {
                         Ok(meta) => {
                             let display = relative_display(root, entry.path());
-                            let file = FileEntry {
+                            visit(FileEntry {
                                 path: entry.into_path(),
                                 display,
                                 size: meta.len(),
-                            };
-                            lock(out).files.push(file);
+                            });
                         }
                         Err(e) => lock(out).errors.push(walk_error(&e)),
                     }
@@ -90,7 +90,6 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Walk {
         })
     });
     let mut walk = out.into_inner().unwrap_or_else(|p| p.into_inner());
-    walk.files.sort_by(|a, b| a.display.cmp(&b.display));
     walk.errors.sort();
     walk.skipped.sort();
     walk
