@@ -332,6 +332,10 @@ impl Matcher {
         if placeholder::is_placeholder(secret) {
             return None;
         }
+        // A provider's format fixes the value's shape; a generic rule's value can be any word.
+        if rule.generic && placeholder::is_identifier(secret) {
+            return None;
+        }
         let mut confidence = rule.confidence;
         if rule.generic {
             let name = &data[match_start..start];
@@ -449,6 +453,20 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert_eq!(m.rule(hits[0].rule).id, "prov");
         assert_eq!(m.rule(hits[0].rule).confidence, Confidence::High);
+    }
+
+    #[test]
+    fn identifier_shaped_values_are_dropped_only_by_generic_rules() {
+        let text = rule("prov", "tok_", r"tok_([A-Z]{16})", "high", false)
+            + &rule("gen", "token", r#"token\s*=\s*"([^"]+)""#, "low", true);
+        let m = Matcher::new(parse_rules("t", &text).unwrap());
+        // A provider's format fixes the shape: random capitals are a key.
+        let hits = m.scan(b"k = tok_QLXUUSIKDPRYPYOJ", ContentKind::Source);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(m.rule(hits[0].rule).id, "prov");
+        // A generic value of words is a name, not a secret.
+        let hits = m.scan(b"token = \"getDiagnosticManifest\"", ContentKind::Source);
+        assert!(hits.is_empty());
     }
 
     #[test]

@@ -79,6 +79,9 @@ const STOPWORDS: &[&str] = &[
     "bearer",
     "basic",
     "guest",
+    // Published defaults: the JDK's cacerts keystore and Android's debug keystore.
+    "changeit",
+    "android",
 ];
 
 fn markers() -> &'static AhoCorasick {
@@ -114,7 +117,7 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     if matches!(value.first(), Some(b'$' | b'@' | b'%')) {
         return true;
     }
-    is_low_variety(value) || is_sequential(value) || is_identifier(value)
+    is_low_variety(value) || is_sequential(value)
 }
 
 /// Fewer than four distinct bytes (`aaaaaaaa`, `abababab`, `00000000`).
@@ -150,7 +153,9 @@ fn is_sequential(value: &[u8]) -> bool {
 /// `DiagnosticManifest`, `config.db.password`): letters and `_ . - :` only, with words of
 /// several letters (at most one lower-to-upper hump per five letters). Random secrets almost
 /// always contain a digit, and mixed-case random letters hump about once per four letters.
-fn is_identifier(value: &[u8]) -> bool {
+/// Only for values whose shape a rule does not fix: one case of random letters, as in 3.6% of
+/// AWS key ids (16 base32 characters without one of its six digits), is an identifier too.
+pub fn is_identifier(value: &[u8]) -> bool {
     if !value
         .iter()
         .all(|&b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'.' | b'-' | b':'))
@@ -167,7 +172,7 @@ fn is_identifier(value: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_placeholder;
+    use super::{is_identifier, is_placeholder};
 
     #[test]
     fn rejects_placeholders() {
@@ -183,10 +188,6 @@ mod tests {
             "1234567890",
             "process.env.GITHUB_TOKEN",
             "$SECRET_KEY",
-            "get_password_from_vault",
-            "myApiTokenValue",
-            "DiagnosticManifest",
-            "directly",
             "AKIAIOSFODNN7EXAMPLE",
             "password",
         ] {
@@ -202,8 +203,26 @@ mod tests {
             "9f86d081884c7d659a2feaa0c55ad015",
             "Zm9vYmFyYmF6cXV4MTIzNDU2",
             "qWeRtYuIoPaSdFgHjKlZxCvB",
+            // Random letters of one case: not a placeholder, though shaped like an identifier.
+            "AKIAQLXUUSIKDPRYPYOJ",
         ] {
             assert!(!is_placeholder(v.as_bytes()), "{v} should be kept");
+        }
+    }
+
+    #[test]
+    fn identifiers() {
+        for v in [
+            "get_password_from_vault",
+            "myApiTokenValue",
+            "DiagnosticManifest",
+            "directly",
+            "config.db.password",
+        ] {
+            assert!(is_identifier(v.as_bytes()), "{v} is an identifier");
+        }
+        for v in ["q8Zr2Lw0pX4vN7bT1mK9", "qWeRtYuIoPaSdFgHjKlZxCvB"] {
+            assert!(!is_identifier(v.as_bytes()), "{v} is not an identifier");
         }
     }
 }
