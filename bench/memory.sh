@@ -91,6 +91,7 @@ for scale in 1 10 100; do
   commits=$((base_commits * scale))
   make_history "$tmp/repo$scale.git" "$commits"
   measure "history ${scale}x" "$commits commits" "$kh" git "$tmp/repo$scale.git"
+  [ "$scale" = 10 ] && measure "history ${scale}x, -j 1" "" "$kh" git -j 1 "$tmp/repo$scale.git"
   rm -rf "$tmp/repo$scale.git"
 done
 for repo in "$@"; do
