@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Peak memory as the input grows: keyhound on synthetic trees and histories of 1x, 10x and 100x
-# a base size, built by this script (nothing is downloaded). Memory should stay flat while the
-# input grows 100-fold: keyhound holds one file or blob per worker, not the input.
+# a base size, built by this script (nothing is downloaded). A tree scan's memory should stay
+# flat while the input grows 100-fold: keyhound holds one file per worker, not the tree. A
+# history scan's pack maps are bounded too; what grows is its table of unique blobs, their
+# paths and first commits (about 150 bytes a blob), which attributes each finding.
 #
 #   bench/memory.sh [BASE_MB] [BASE_COMMITS] [REPO...]
 #

@@ -27,6 +27,8 @@ use keyhound::source::{stdin, worktree::WalkOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // SAFETY: first thing, on the only thread: no thread pool or walker has started.
+    unsafe { scan::bound_pack_windows(cores()) };
     let outcome = match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Git(args) => run_git(args),

@@ -314,7 +314,6 @@ pub fn scan_history(
     // libgit2 re-hashes every object it reads (SHA-1 with collision detection: a third of the
     // walk's time on git/git). `git cat-file` does not; zlib's checksum still catches damage.
     git2::opts::strict_hash_verification(false);
-    bound_pack_windows();
     let repo = history::open(path)?;
     let mut findings = Vec::new();
     let mut commits = 0;
@@ -360,16 +359,19 @@ pub fn scan_history(
     ))
 }
 
-/// libgit2 maps pack files in windows of 1 GiB, up to 8 GiB, and unmaps none below that: a
-/// history scan touches every page of every pack, so its resident memory grew with the
-/// repository (peak RSS on git/git: 658 MiB with the defaults, 194 MiB with these). Windows
-/// of 16 MiB, two per worker, bound it at 3% more time on rust-lang/cargo; with 8 MiB, two
-/// per worker, remapping made the scan 30% slower.
-fn bound_pack_windows() {
+/// libgit2 maps pack files in windows of 1 GiB, up to 8 GiB (its 64-bit defaults), and
+/// unmaps none below that: a history scan touches every page of every pack, so its resident
+/// memory grew with the repository (peak RSS on git/git: 658 MiB with the defaults, about
+/// 200 MiB with these). Windows of 16 MiB, two per worker, bound it at 3% more time on
+/// rust-lang/cargo; with 8 MiB, two per worker, remapping made the scan 30% slower.
+///
+/// # Safety
+/// This writes two of libgit2's process-wide settings without a lock: call it before any
+/// thread that may use libgit2 starts (keyhound's `main` calls it first thing).
+pub unsafe fn bound_pack_windows(workers: usize) {
     const WINDOW: usize = 16 << 20;
-    let limit = 2 * WINDOW * rayon::current_num_threads().max(2);
-    // SAFETY: these write two of libgit2's global sizes, unlocked: called on the calling
-    // thread before this scan opens a repository or starts a worker, so no read races them.
+    let limit = WINDOW.saturating_mul(2).saturating_mul(workers.max(2));
+    // SAFETY: the caller guarantees that no other thread uses libgit2 yet.
     let set = unsafe {
         git2::opts::set_mwindow_size(WINDOW)
             .and_then(|()| git2::opts::set_mwindow_mapped_limit(limit))
@@ -421,7 +423,16 @@ fn scan_repository(
     }
     *commits += hist.commits.len() as u64;
     if opts.unreachable {
-        for id in history::unreachable_blobs(repo, &hist)? {
+        // Unreachable means that no ref reaches it, whatever the scope: the history before a
+        // range is reachable, though not scanned.
+        let all;
+        let reachable = if *scope == Scope::AllRefs {
+            &hist
+        } else {
+            all = history::enumerate(repo, &Scope::AllRefs)?;
+            &all
+        };
+        for id in history::unreachable_blobs(repo, reachable)? {
             hist.add_unreachable(id);
         }
     }
@@ -692,10 +703,9 @@ mod tests {
         format!("sk_live_{body}")
     }
 
-    /// The fault matrix's "file deleted during the walk", made deterministic: the first file
-    /// handed over deletes `c.env`, which the walk has already listed (one thread reads the
-    /// whole directory first). `c.env` is reported in one line, by the walk or by the read
-    /// depending on whether it was its turn, and the others are still scanned.
+    /// The fault matrix's "file deleted during the walk", made deterministic: the walk has
+    /// found `c.env` (listed, its size read) and it is deleted just before it is read. It is
+    /// reported in one line and counted, and the other files are still scanned.
     #[test]
     fn a_file_deleted_during_the_walk_is_reported_and_the_rest_scanned() {
         let dir = tempfile::tempdir().unwrap();
@@ -709,9 +719,9 @@ mod tests {
         let opts = ScanOptions {
             max_file_size: 1 << 20,
             walk: WalkOptions {
-                respect_ignore: true,
+                respect_ignore: false,
                 hidden: true,
-                threads: 1,
+                threads: 2,
             },
             verbose: false,
             progress: false,
@@ -722,27 +732,25 @@ mod tests {
         let warn = |w: &str| warnings.lock().unwrap().push(w.to_string());
         let found = Mutex::new(Vec::new());
         let walk = worktree::walk(dir.path(), &opts.walk, &|file| {
-            // Whichever file comes first deletes the last one, which the walk has listed.
-            let _ = std::fs::remove_file(dir.path().join("c.env"));
+            if file.display == "c.env" {
+                std::fs::remove_file(&file.path).unwrap();
+            }
             let out = scan_file(&matcher, file, &opts, &counters, &warn);
             found.lock().unwrap().extend(out);
         });
+        assert!(walk.errors.is_empty(), "{:?}", walk.errors);
 
-        let mut paths: Vec<String> = found
-            .into_inner()
-            .unwrap()
-            .iter()
-            .map(|f| f.path.clone())
-            .collect();
+        let found = found.into_inner().unwrap();
+        let mut paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
         paths.sort();
         assert_eq!(paths, ["a.env", "b.env"]);
-        let mut warnings = warnings.into_inner().unwrap();
-        warnings.extend(walk.errors);
+        let warnings = warnings.into_inner().unwrap();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0].contains("c.env") && warnings[0].contains("No such file"),
             "{warnings:?}"
         );
         assert!(!warnings[0].contains('\n'));
+        assert_eq!(counters.errors.load(Ordering::Relaxed), 1);
     }
 }

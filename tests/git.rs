@@ -365,6 +365,23 @@ fn unreachable_blobs_only_with_the_flag() {
     assert_eq!(f["blob"], blob.as_str());
     assert_eq!(f["path"], format!("<unreachable>/{blob}"));
     assert!(f.get("commit").is_none());
+
+    // With a range, what the refs reach before it is still reachable: only the lost blob is
+    // reported, never the older commit's secret as unreachable.
+    repo.write("old.env", &format!("STRIPE={}\n", stripe_key()));
+    repo.commit("old secret");
+    repo.write("a.txt", "b\n");
+    let before = repo.commit("the range's base, which leaves old.env as it was");
+    repo.write("a.txt", "c\n");
+    repo.commit("in the range");
+    let range = format!("{before}..HEAD");
+    let (code, report, _) = repo.history(&["--unreachable", "--range", &range]);
+    assert_eq!(code, 1);
+    let paths: Vec<&str> = findings(&report)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, [format!("<unreachable>/{blob}")]);
 }
 
 #[test]

@@ -332,8 +332,12 @@ impl Matcher {
         if placeholder::is_placeholder(secret) {
             return None;
         }
-        // A provider's format fixes the value's shape; a generic rule's value can be any word.
-        if rule.generic && placeholder::is_identifier(secret) {
+        // A code identifier (`getPassword`) is a name, not a secret, unless the provider's
+        // format fixes the value's prefix: random capitals after `AKIA` are a key (3.6% of AWS
+        // key ids have no digit). A generic rule's keywords name variables, not prefixes.
+        if placeholder::is_identifier(secret)
+            && (rule.generic || !starts_with_keyword(rule, secret))
+        {
             return None;
         }
         let mut confidence = rule.confidence;
@@ -416,6 +420,15 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
     kept
 }
 
+/// Whether `secret` begins with one of the rule's keywords (keywords are lowercase).
+fn starts_with_keyword(rule: &Rule, secret: &[u8]) -> bool {
+    rule.keywords.iter().any(|k| {
+        secret
+            .get(..k.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(k.as_bytes()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,17 +469,33 @@ mod tests {
     }
 
     #[test]
-    fn identifier_shaped_values_are_dropped_only_by_generic_rules() {
-        let text = rule("prov", "tok_", r"tok_([A-Z]{16})", "high", false)
+    fn identifier_shaped_values_are_kept_only_after_a_fixed_prefix() {
+        let text = rule("prefixed", "tok_", r"(tok_[A-Z]{16})", "high", false)
+            + &rule(
+                "keyed",
+                "svc_key",
+                r#"svc_key\s*=\s*"([A-Za-z]{16,})""#,
+                "high",
+                false,
+            )
             + &rule("gen", "token", r#"token\s*=\s*"([^"]+)""#, "low", true);
         let m = Matcher::new(parse_rules("t", &text).unwrap());
-        // A provider's format fixes the shape: random capitals are a key.
+        // The provider's format fixes the prefix: random capitals after it are a key.
         let hits = m.scan(b"k = tok_QLXUUSIKDPRYPYOJ", ContentKind::Source);
         assert_eq!(hits.len(), 1);
-        assert_eq!(m.rule(hits[0].rule).id, "prov");
-        // A generic value of words is a name, not a secret.
-        let hits = m.scan(b"token = \"getDiagnosticManifest\"", ContentKind::Source);
-        assert!(hits.is_empty());
+        assert_eq!(m.rule(hits[0].rule).id, "prefixed");
+        // A value named by its variable, provider or generic, may be any name.
+        for line in [
+            &b"svc_key = \"getDiagnosticManifest\""[..],
+            b"token = \"getDiagnosticManifest\"",
+        ] {
+            assert!(m.scan(line, ContentKind::Source).is_empty());
+        }
+        assert_eq!(
+            m.scan(b"svc_key = \"qZrLwpXvNbTmKqWeRtYu\"", ContentKind::Source)
+                .len(),
+            1
+        );
     }
 
     #[test]

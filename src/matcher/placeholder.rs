@@ -79,9 +79,6 @@ const STOPWORDS: &[&str] = &[
     "bearer",
     "basic",
     "guest",
-    // Published defaults: the JDK's cacerts keystore and Android's debug keystore.
-    "changeit",
-    "android",
 ];
 
 fn markers() -> &'static AhoCorasick {
@@ -153,8 +150,8 @@ fn is_sequential(value: &[u8]) -> bool {
 /// `DiagnosticManifest`, `config.db.password`): letters and `_ . - :` only, with words of
 /// several letters (at most one lower-to-upper hump per five letters). Random secrets almost
 /// always contain a digit, and mixed-case random letters hump about once per four letters.
-/// Only for values whose shape a rule does not fix: one case of random letters, as in 3.6% of
-/// AWS key ids (16 base32 characters without one of its six digits), is an identifier too.
+/// Not for values after a fixed prefix: one case of random letters, as in 3.6% of AWS key
+/// ids (16 base32 characters without one of its six digits), is shaped like an identifier.
 pub fn is_identifier(value: &[u8]) -> bool {
     if !value
         .iter()
