@@ -18,3 +18,9 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+
+/// Locks `m`; a panic on another thread while holding it leaves data that is still whole
+/// (findings, warnings), so a poisoned lock is used as it is.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::content::{is_binary, Content, ContentKind, Origin};
 use crate::filter;
 use crate::finding::{self, CommitInfo, Finding, GitOrigin};
+use crate::lock;
 use crate::matcher::Matcher;
 use crate::rules::Confidence;
 use crate::source::history::{self, History, HistoryError, Scope, Site};
@@ -175,10 +176,6 @@ pub fn scan_paths(
     bar.finish_and_clear();
     let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
     finish(found, counters, started, "file", 0, filters)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn scan_file(

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::lock;
+
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
     /// Honour .gitignore / .ignore / git excludes.
@@ -93,10 +95,6 @@ pub fn walk(root: &Path, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync))
     walk.errors.sort();
     walk.skipped.sort();
     walk
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `ignore` errors read "IO error for operation on PATH: reason"; keep them to one line.

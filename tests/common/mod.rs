@@ -97,26 +97,10 @@ pub fn aws_key_id() -> String {
             "AKIA{}",
             random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
         );
-        if shannon(&id) >= 3.0 {
+        if keyhound::matcher::entropy::shannon(id.as_bytes()) >= 3.0 {
             return id;
         }
     }
-}
-
-fn shannon(s: &str) -> f64 {
-    let mut counts = [0u32; 256];
-    for b in s.bytes() {
-        counts[b as usize] += 1;
-    }
-    let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = f64::from(c) / n;
-            -p * p.log2()
-        })
-        .sum()
 }
 
 pub fn stripe_key() -> String {
