@@ -5,26 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// The rule files, in order. Order matters for ties between overlapping findings: earlier rules
-/// are more specific, so the generic catch-all rules come last.
-const FILES: &[&str] = &[
-    "cloud.toml",
-    "cloud-platforms.toml",
-    "source-hosting.toml",
-    "saas-payments.toml",
-    "payments.toml",
-    "messaging.toml",
-    "ai.toml",
-    "ai-observability.toml",
-    "saas.toml",
-    "registries.toml",
-    "exchanges.toml",
-    "wallets.toml",
-    "private-keys.toml",
-    "databases.toml",
-    "platforms-registries.toml",
-    "generic.toml",
-];
+include!("src/rule_files.rs");
 
 fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
@@ -33,7 +14,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let mut table = String::from("const EMBEDDED: &[(&str, &str)] = &[\n");
     let mut compact: Vec<toml::Value> = Vec::new();
-    for file in FILES {
+    let files = rule_files(&Path::new(&root).join("rules")).expect("rules/ is readable");
+    for file in &files {
         let path = Path::new(&root).join("rules").join(file);
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -6,10 +6,26 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::diag::Diagnostics;
+use crate::filter::Filter;
 use crate::finding::Finding;
 use crate::matcher::Matcher;
-use crate::scan::{self, Filters, ScanOptions};
-use crate::source::worktree::WalkOptions;
+use crate::scanner::{self, ScanOptions};
+use crate::source::worktree::{WalkOptions, Worktree};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LabelError {
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: expected path, first line, last line, rule id")]
+    Malformed { file: String, line: usize },
+    #[error(transparent)]
+    Scan(#[from] crate::source::SourceError),
+}
 
 pub struct Label {
     pub path: String,
@@ -133,20 +149,21 @@ fn ratio(a: usize, b: usize) -> f64 {
     }
 }
 
-pub fn load_labels(path: &Path) -> Result<Vec<Label>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn load_labels(path: &Path) -> Result<Vec<Label>, LabelError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| LabelError::Read {
+        file: file.clone(),
+        source,
+    })?;
     let mut labels = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
         let cols: Vec<&str> = line.split('\t').collect();
-        let bad = || {
-            format!(
-                "{}:{}: expected path, first line, last line, rule id",
-                path.display(),
-                n + 1
-            )
+        let bad = || LabelError::Malformed {
+            file: file.clone(),
+            line: n + 1,
         };
         if cols.len() != 4 {
             return Err(bad());
@@ -162,33 +179,39 @@ pub fn load_labels(path: &Path) -> Result<Vec<Label>, String> {
 }
 
 /// Scans `dir` with `matcher` and scores the findings against `dir/labels.tsv`.
-pub fn score(matcher: &Matcher, dir: &Path) -> Result<Score, String> {
+pub fn score(matcher: &Matcher, dir: &Path, diag: &dyn Diagnostics) -> Result<Score, LabelError> {
     let labels = load_labels(&dir.join("labels.tsv"))?;
     let opts = ScanOptions {
         max_file_size: 10 << 20,
-        walk: WalkOptions {
+        fail_too_large: false,
+        progress: false,
+    };
+    let tree = Worktree::new(
+        vec![dir.to_path_buf()],
+        WalkOptions {
             respect_ignore: false,
             hidden: true,
             threads: 0,
+            exclude_names: Vec::new(),
+            name_ignored: false,
         },
-        verbose: false,
-        progress: false,
-    };
-    let warn = |w: &str| eprintln!("keyhound: warning: {w}");
-    let outcome = scan::scan_paths(
-        matcher,
-        &[dir.to_path_buf()],
-        &opts,
-        &Filters::default(),
-        &warn,
     );
-    let mut findings = outcome.findings;
-    // Paths are shown under the root as given; labels are relative to it.
-    for f in &mut findings {
-        if let Ok(rel) = Path::new(&f.path).strip_prefix(dir) {
-            f.path = rel.to_string_lossy().replace('\\', "/");
-        }
-    }
+    let outcome = scanner::run(&tree, matcher, &opts, &Filter::default(), diag)?;
+    // Labels are relative to the corpus directory.
+    let rel = |p: &str| match Path::new(p).strip_prefix(dir) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => p.to_string(),
+    };
+    let findings: Vec<Finding> = outcome
+        .findings
+        .into_iter()
+        .map(|mut f| {
+            f.origin = crate::content::Origin::File {
+                path: rel(f.path()),
+            };
+            f
+        })
+        .collect();
     Ok(compare(&labels, &findings, outcome.stats.files))
 }
 
@@ -197,9 +220,9 @@ fn compare(labels: &[Label], findings: &[Finding], files: u64) -> Score {
     // (path, line, rule) of everything reported, with whether a label used it.
     let mut reported: Vec<(String, usize, String, bool)> = Vec::new();
     for f in findings {
-        reported.push((f.path.clone(), f.line, f.rule_id.clone(), false));
+        reported.push((f.path().to_string(), f.line, f.rule_id.clone(), false));
         for p in &f.paired {
-            reported.push((f.path.clone(), p.line, p.rule_id.clone(), false));
+            reported.push((f.path().to_string(), p.line, p.rule_id.clone(), false));
         }
     }
     let mut per_rule: BTreeMap<String, Counts> = BTreeMap::new();

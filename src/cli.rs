@@ -1,10 +1,10 @@
-//! Command-line definitions (clap derive). `main.rs` turns them into library calls.
+//! Command-line definitions (clap derive). `commands/` turns them into library calls.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::report::Format;
+use keyhound::report::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -152,7 +152,7 @@ pub enum ConfidenceArg {
     High,
 }
 
-impl From<ConfidenceArg> for crate::rules::Confidence {
+impl From<ConfidenceArg> for keyhound::rules::Confidence {
     fn from(c: ConfidenceArg) -> Self {
         match c {
             ConfidenceArg::Low => Self::Low,
@@ -191,6 +191,10 @@ pub struct ScanArgs {
     /// Skip hidden files and directories.
     #[arg(long)]
     pub no_hidden: bool,
+
+    /// With --staged: let a staged file over --max-file-size through unscanned.
+    #[arg(long, requires = "staged")]
+    pub allow_too_large: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -233,6 +237,11 @@ pub struct StagedArgs {
     /// The repository. Default: the one containing the current directory.
     #[arg(default_value = ".")]
     pub repo: PathBuf,
+
+    /// Let a staged file over --max-file-size through unscanned. By default it fails the
+    /// hook: a file too large to scan is not a file known to be clean.
+    #[arg(long)]
+    pub allow_too_large: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -320,38 +329,14 @@ pub struct CommonArgs {
     pub color: ColorChoice,
 }
 
-/// Parses `1048576`, `512K`, `10M`, `1G`, `10MiB`, `10MB` (binary multiples throughout).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = t[digits.len()..].to_ascii_lowercase();
-    let n: u64 = digits
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size (e.g. 1048576, 512K, 10M)"))?;
-    let mult: u64 = match unit.as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("'{s}': unknown size unit '{unit}'")),
-    };
-    n.checked_mul(mult)
-        .ok_or_else(|| format!("'{s}' is too large"))
+/// `--max-file-size`: the config's size syntax.
+fn parse_size(s: &str) -> Result<u64, String> {
+    keyhound::config::parse_size(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("100"), Ok(100));
-        assert_eq!(parse_size("512K"), Ok(512 * 1024));
-        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("10Q").is_err());
-    }
 
     #[test]
     fn cli_is_consistent() {

@@ -12,6 +12,89 @@ use crate::finding::Finding;
 use crate::rules::{self, Confidence, Rule};
 
 pub const FILE_NAME: &str = ".keyhound.toml";
+/// Fingerprints never to report, one per line, beside the config.
+pub const IGNORE_FILE_NAME: &str = ".keyhoundignore";
+/// `--max-file-size` when neither the command line nor the config sets it.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem inside the file, with the file, line, column and key where they are known.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SizeError(String);
+
+/// Parses `1048576`, `512K`, `10M`, `1G`, `10MiB`, `10MB` (binary multiples throughout).
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
+    let t = s.trim();
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = t[digits.len()..].to_ascii_lowercase();
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| SizeError(format!("'{s}' is not a size (e.g. 1048576, 512K, 10M)")))?;
+    let mult: u64 = match unit.as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(SizeError(format!("'{s}': unknown size unit '{unit}'"))),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| SizeError(format!("'{s}' is too large")))
+}
+
+/// The directories whose `.keyhound.toml` and `.keyhoundignore` apply to a scan of `path`:
+/// the directory itself (a file's own directory) and, inside a git work tree, every directory
+/// above it up to the tree's top, nearest first. Outside a work tree, only the first.
+pub fn search_dirs(path: &Path) -> Vec<PathBuf> {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let start = if path.is_dir() {
+        path
+    } else {
+        path.parent().map_or(path.clone(), Path::to_path_buf)
+    };
+    let mut dirs = Vec::new();
+    for dir in start.ancestors() {
+        dirs.push(dir.to_path_buf());
+        if dir.join(".git").exists() {
+            return dirs;
+        }
+    }
+    dirs.truncate(1);
+    dirs
+}
+
+/// Settings a command line may give; `None` leaves each to the config, then to the default.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub max_file_size: Option<u64>,
+    pub min_confidence: Option<Confidence>,
+    pub redact: Option<usize>,
+    pub exit_code: Option<u8>,
+    pub decode_depth: Option<usize>,
+}
+
+/// What a scan runs with: each setting from the command line, else the config, else the
+/// default. Resolved here and nowhere else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub max_file_size: u64,
+    pub min_confidence: Option<Confidence>,
+    pub redact: Option<usize>,
+    pub exit_code: u8,
+    pub decode_depth: usize,
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -109,14 +192,14 @@ impl Allowlist {
             return false;
         }
         let secret_lower = f.secret.to_ascii_lowercase();
-        (self.path_count > 0 && self.paths.is_match(&f.path))
+        (self.path_count > 0 && self.paths.is_match(f.path()))
             || self.secrets.iter().any(|r| r.is_match(&f.secret))
             || self.lines.iter().any(|r| r.is_match(&f.line_content))
             || self.stopwords.iter().any(|w| secret_lower.contains(w))
-            || f.git
-                .as_ref()
-                .and_then(|g| g.commit.as_ref())
-                .is_some_and(|c| self.commits.iter().any(|a| c.commit.starts_with(a)))
+            || f.origin.commit().is_some_and(|c| {
+                let id = c.id.to_string();
+                self.commits.iter().any(|a| id.starts_with(a))
+            })
     }
 
     fn summary(&self) -> String {
@@ -148,6 +231,8 @@ pub struct Config {
     pub custom_rules: usize,
     pub disabled: Vec<String>,
     pub options: Options,
+    /// `options.max_file_size`, parsed.
+    pub max_file_size: Option<u64>,
     pub allowlists: Vec<Allowlist>,
 }
 
@@ -160,21 +245,61 @@ impl Config {
             custom_rules: 0,
             disabled: Vec::new(),
             options: Options::default(),
+            max_file_size: None,
             allowlists: Vec::new(),
         }
     }
 
     /// Loads `path`; every problem is one line naming the file (and where it can, the line,
     /// column and key).
-    pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.display().to_string(),
+            source,
+        })?;
         Config::parse(&path.display().to_string(), &text).map(|mut c| {
             c.source = Some(path.to_path_buf());
             c
         })
     }
 
-    pub fn parse(file: &str, text: &str) -> Result<Config, String> {
+    /// The config that applies to a scan of `paths`: the nearest `.keyhound.toml` (see
+    /// `search_dirs`) of the first path that has one; none is the built-in rules.
+    pub fn discover(paths: &[PathBuf]) -> Result<Config, ConfigError> {
+        for path in paths {
+            for dir in search_dirs(path) {
+                let file = dir.join(FILE_NAME);
+                if file.is_file() {
+                    return Config::load(&file);
+                }
+            }
+        }
+        Ok(Config::builtin())
+    }
+
+    /// Each setting from `flags`, else this config, else the default.
+    pub fn settings(&self, flags: &Overrides) -> Settings {
+        let o = &self.options;
+        Settings {
+            max_file_size: flags
+                .max_file_size
+                .or(self.max_file_size)
+                .unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            min_confidence: flags.min_confidence.or(o.min_confidence),
+            redact: flags.redact.or(o.redact),
+            exit_code: flags.exit_code.or(o.exit_code).unwrap_or(1),
+            decode_depth: flags
+                .decode_depth
+                .or(o.decode_depth)
+                .unwrap_or(crate::matcher::DEFAULT_DECODE_DEPTH),
+        }
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_text(file, text).map_err(ConfigError::Invalid)
+    }
+
+    fn parse_text(file: &str, text: &str) -> Result<Config, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
             match e.span() {
@@ -191,10 +316,12 @@ impl Config {
         for rule in &raw.rules {
             rules::validate(rule).map_err(|m| format!("{file}: rule '{}': {m}", rule.id))?;
         }
-        if let Some(size) = &raw.options.max_file_size {
-            crate::cli::parse_size(size)
-                .map_err(|m| format!("{file}: `options.max_file_size`: {m}"))?;
-        }
+        let max_file_size = match &raw.options.max_file_size {
+            Some(size) => Some(
+                parse_size(size).map_err(|m| format!("{file}: `options.max_file_size`: {m}"))?,
+            ),
+            None => None,
+        };
         let mut all = if raw.extend.default {
             rules::embedded()
         } else {
@@ -228,6 +355,7 @@ impl Config {
             custom_rules,
             disabled: raw.extend.disable,
             options: raw.options,
+            max_file_size,
             allowlists,
         })
     }
@@ -362,13 +490,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10Q").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_config_and_the_config_over_defaults() {
+        let c = Config::parse(
+            "k",
+            "[options]\nexit_code = 3\nmax_file_size = \"1K\"\nredact = 2\n",
+        )
+        .unwrap();
+        let s = c.settings(&Overrides::default());
+        assert_eq!((s.exit_code, s.max_file_size, s.redact), (3, 1024, Some(2)));
+        let s = c.settings(&Overrides {
+            exit_code: Some(9),
+            max_file_size: Some(5),
+            ..Overrides::default()
+        });
+        assert_eq!((s.exit_code, s.max_file_size, s.redact), (9, 5, Some(2)));
+        let s = Config::builtin().settings(&Overrides::default());
+        assert_eq!(
+            (s.exit_code, s.max_file_size, s.redact),
+            (1, DEFAULT_MAX_FILE_SIZE, None)
+        );
+    }
+
+    #[test]
     fn errors_have_positions_and_keys() {
-        let err = Config::parse("k.toml", "[options]\nexit_code = \"three\"\n").unwrap_err();
+        let err = Config::parse("k.toml", "[options]\nexit_code = \"three\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("k.toml:2:13: `options.exit_code`:"),
             "{err}"
         );
-        let err = Config::parse("k.toml", "[options]\ncolour = 1\n").unwrap_err();
+        let err = Config::parse("k.toml", "[options]\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("k.toml:2:1: `options.colour`:"), "{err}");
         assert!(err.contains("unknown field"), "{err}");
     }
@@ -380,7 +543,9 @@ mod tests {
         assert_eq!(c.rules.len(), rules::embedded().len() - 1);
         let c = Config::parse("k", "[extend]\ndefault = false\n").unwrap();
         assert!(c.rules.is_empty());
-        let err = Config::parse("k", "[extend]\ndisable = [\"nope\"]\n").unwrap_err();
+        let err = Config::parse("k", "[extend]\ndisable = [\"nope\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no rule 'nope'"), "{err}");
     }
 }

@@ -1,32 +1,202 @@
-//! Content: the bytes to scan and where they came from. Every source produces these; the
-//! matcher and reporters never need to know whether bytes came from a file or a pipe.
+//! Content: the bytes to scan and their provenance. Every source produces `Content`; the
+//! scanner places findings by its provenance, and reporters show each finding's `Origin`.
 
 /// How many leading bytes decide whether content is binary (a NUL byte there means binary,
 /// as git and ripgrep decide).
 pub const BINARY_SNIFF_LEN: usize = 8192;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    /// A file on disk, shown by its path relative to the scan root.
-    File {
-        display: String,
-    },
-    Stdin,
+/// Bytes to scan and where they came from. Sources lend the bytes (a file just read, a blob
+/// inflated by libgit2) for the duration of one scan.
+pub struct Content<'a> {
+    pub provenance: Provenance,
+    pub bytes: &'a [u8],
 }
 
-impl Origin {
-    /// The path shown in reports and hashed into fingerprints.
-    pub fn display(&self) -> &str {
+/// Where content came from: everything the scanner needs to place findings in it, and the
+/// places (one for a file, every (path, commit) of a git blob) that each finding is reported at.
+/// A new kind of source adds a variant here and the places it stands at in `origins`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// A file on disk, shown by its path relative to the scan root.
+    File {
+        path: String,
+    },
+    Stdin,
+    /// A blob of git history, at every path and first commit where it appears (never empty;
+    /// earliest commit first).
+    Blob {
+        id: ObjectId,
+        sites: Vec<BlobSite>,
+    },
+    /// A file staged for the next commit: only findings on the lines it adds count.
+    Staged {
+        path: String,
+        blob: ObjectId,
+        added_lines: std::collections::BTreeSet<usize>,
+    },
+}
+
+/// One place a git blob stands: a path, and the commit that first put it there (none for a
+/// blob that no ref reaches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobSite {
+    pub path: String,
+    pub commit: Option<CommitRef>,
+}
+
+impl Provenance {
+    /// The path that decides what kind of text this is (a blob's first path).
+    pub fn path(&self) -> &str {
         match self {
-            Origin::File { display } => display,
-            Origin::Stdin => "<stdin>",
+            Provenance::File { path } | Provenance::Staged { path, .. } => path,
+            Provenance::Stdin => STDIN,
+            Provenance::Blob { sites, .. } => sites.first().map_or("", |s| s.path.as_str()),
+        }
+    }
+
+    /// How `-v` and warnings name this content.
+    pub fn label(&self) -> String {
+        match self {
+            Provenance::Blob { id, .. } => format!("blob {id} ({})", self.path()),
+            _ => self.path().to_string(),
+        }
+    }
+
+    /// Every place this content stands, where its findings are reported.
+    pub fn origins(&self) -> Vec<Origin> {
+        match self {
+            Provenance::File { path } => vec![Origin::File { path: path.clone() }],
+            Provenance::Stdin => vec![Origin::Stdin],
+            Provenance::Blob { id, sites } => sites
+                .iter()
+                .map(|s| Origin::Blob {
+                    path: s.path.clone(),
+                    blob: *id,
+                    commit: s.commit.clone(),
+                })
+                .collect(),
+            Provenance::Staged { path, blob, .. } => vec![Origin::Staged {
+                path: path.clone(),
+                blob: *blob,
+            }],
+        }
+    }
+
+    /// Whether a finding on lines `first..=last` is in scope: for staged content, only one
+    /// that touches a line the commit adds.
+    pub fn in_scope(&self, first: usize, last: usize) -> bool {
+        match self {
+            Provenance::Staged { added_lines, .. } => {
+                added_lines.range(first..=last).next().is_some()
+            }
+            _ => true,
         }
     }
 }
 
-pub struct Content {
-    pub origin: Origin,
-    pub bytes: Vec<u8>,
+/// How stdin is shown and fingerprinted.
+pub const STDIN: &str = "<stdin>";
+
+/// Where one finding is: the place its content stands, and for git, which blob and commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File {
+        path: String,
+    },
+    Stdin,
+    Blob {
+        path: String,
+        blob: ObjectId,
+        commit: Option<CommitRef>,
+    },
+    Staged {
+        path: String,
+        blob: ObjectId,
+    },
+}
+
+impl Origin {
+    /// The path shown in reports and hashed into fingerprints.
+    pub fn path(&self) -> &str {
+        match self {
+            Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path, .. } => path,
+            Origin::Stdin => STDIN,
+        }
+    }
+
+    pub fn commit(&self) -> Option<&CommitRef> {
+        match self {
+            Origin::Blob { commit, .. } => commit.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn blob(&self) -> Option<ObjectId> {
+        match self {
+            Origin::Blob { blob, .. } => Some(*blob),
+            _ => None,
+        }
+    }
+}
+
+/// Reports show a file's path; a history finding adds its blob, its commit and who wrote it.
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("path", self.path())?;
+        if let Origin::Blob { blob, commit, .. } = self {
+            map.serialize_entry("blob", &blob.to_string())?;
+            if let Some(c) = commit {
+                map.serialize_entry("commit", &c.id.to_string())?;
+                if let Some(info) = &c.info {
+                    map.serialize_entry("author", &info.author)?;
+                    map.serialize_entry("email", &info.email)?;
+                    map.serialize_entry("date", &info.date)?;
+                    map.serialize_entry("message", &info.message)?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// A git object id (SHA-1), shown as hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId(pub [u8; 20]);
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// The commit that brought a blob to a path: its place in the walk (parents first, so a lower
+/// `order` is earlier), its id, and who wrote it (filled in for reported findings only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRef {
+    pub order: u32,
+    pub id: ObjectId,
+    pub info: Option<CommitInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub author: String,
+    pub email: String,
+    /// Author date, ISO 8601 with the author's UTC offset.
+    pub date: String,
+    /// The commit message's first line.
+    pub message: String,
 }
 
 /// What kind of text the content is, as far as false positives go.

@@ -1,52 +1,16 @@
-//! Filters between findings and reporters: suppressions (`keyhound:allow` on the line, the
-//! fingerprints of `.keyhoundignore`), then duplicates (the same file reached through two
-//! overlapping roots) and a total order, so every output format is deterministic whatever the
-//! thread count. A suppressed finding is counted, never silently dropped.
+//! The filter stage (`Filter`), and the lists it reads: ignore files and baselines.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::config::Config;
+use crate::content::Origin;
 use crate::finding::{Finding, Suppression};
-
-const ALLOW_MARKER: &[u8] = b"keyhound:allow";
-/// detect-secrets' and gitleaks' inline markers, honoured so a migration keeps its decisions.
-const FOREIGN_MARKERS: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow"];
-
-/// Whether `line` allows a finding of `rule_id`: it holds `keyhound:allow` (in any comment
-/// syntax), either alone, or followed by rule ids of which this is one
-/// (`# keyhound:allow aws-access-key-id`).
-pub fn inline_allowed(line: &[u8], rule_id: &str) -> bool {
-    // The markers of the tools people migrate from allow everything on their line.
-    if FOREIGN_MARKERS
-        .iter()
-        .any(|m| memchr::memmem::find(line, m).is_some())
-    {
-        return true;
-    }
-    let Some(at) = memchr::memmem::find(line, ALLOW_MARKER) else {
-        return false;
-    };
-    let rest = &line[at + ALLOW_MARKER.len()..];
-    // `keyhound:allowed` or `keyhound:allow-x` is some other word.
-    if rest
-        .first()
-        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return false;
-    }
-    let ids: Vec<&[u8]> = rest
-        .split(|&b| b == b' ' || b == b'\t' || b == b',')
-        .filter(|w| !w.is_empty())
-        .take_while(|w| {
-            w.iter()
-                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
-        .collect();
-    ids.is_empty() || ids.contains(&rule_id.as_bytes())
-}
+use crate::rules::Confidence;
 
 /// Fingerprints never to report again: one per line, `#` starts a comment.
 #[derive(Debug, Default, Clone)]
@@ -85,6 +49,22 @@ impl IgnoreFile {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: not a keyhound baseline: {source}")]
+    Parse {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 /// A baseline: the findings a project has accepted, so that scans report only new ones.
 /// Secrets are stored only as hashes; entries are sorted by fingerprint, so the file diffs
 /// well.
@@ -115,7 +95,7 @@ impl Baseline {
                 .or_insert_with(|| BaselineEntry {
                     fingerprint: f.fingerprint.clone(),
                     rule_id: f.rule_id.clone(),
-                    path: f.path.clone(),
+                    path: f.path().to_string(),
                     secret_sha256: Sha256::digest(f.secret.as_bytes())
                         .iter()
                         .map(|b| format!("{b:02x}"))
@@ -131,10 +111,13 @@ impl Baseline {
     }
 
     /// Reads a baseline file; the error names the file and the problem.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a keyhound baseline: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| BaselineError::Parse { file, source })
     }
 
     pub fn fingerprints(&self) -> HashSet<String> {
@@ -145,119 +128,258 @@ impl Baseline {
     }
 }
 
-/// What suppression set aside, by reason.
+/// What the filter stage set aside, by reason.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Suppressed {
     pub inline: u64,
     pub ignore_file: u64,
     pub baseline: u64,
     pub allowlist: u64,
+    pub below_min_confidence: u64,
 }
 
-/// Marks findings that an allowlist lets through, or whose fingerprint the ignore file or the
-/// baseline lists; counts every suppressed finding, and keeps them only when `keep`
-/// (`--show-suppressed`).
-pub fn suppress(
-    findings: Vec<Finding>,
-    allow: &dyn Fn(&Finding) -> bool,
-    ignore: &IgnoreFile,
-    baseline: &HashSet<String>,
-    keep: bool,
-) -> (Vec<Finding>, Suppressed) {
-    let mut counts = Suppressed::default();
-    let mut out = Vec::with_capacity(findings.len());
-    for mut f in findings {
-        if f.suppressed.is_none() && ignore.contains(&f.fingerprint) {
-            f.suppressed = Some(Suppression::IgnoreFile);
+/// The filter stage between findings and reporters: every suppression, confidence threshold,
+/// duplicate and redaction is decided here, once, in this order:
+///
+/// 1. inline allow (`keyhound:allow` and the markers of gitleaks and detect-secrets);
+/// 2. the ignore file (`.keyhoundignore`, `--ignore-file`);
+/// 3. the config's allowlists;
+/// 4. the baseline;
+/// 5. the minimum confidence;
+/// 6. dedup: history keeps one finding per secret and path, the earliest commit's, and the
+///    same place reached through overlapping roots is kept once; a reported copy wins over a
+///    suppressed one, so a secret allowed in one commit and added again without the allow is
+///    still reported;
+/// 7. redaction (`--redact`, by `mask::redact`).
+///
+/// Every finding set aside is counted by its reason, never dropped silently; suppressed ones
+/// stay in the report, marked, with `--show-suppressed`.
+#[derive(Default)]
+pub struct Filter {
+    /// The config file's allowlists.
+    pub config: Option<std::sync::Arc<Config>>,
+    /// Fingerprints from `.keyhoundignore` files and `--ignore-file`.
+    pub ignore: IgnoreFile,
+    /// Fingerprints of the baseline (`--baseline`).
+    pub baseline: HashSet<String>,
+    pub min_confidence: Option<Confidence>,
+    /// Keep suppressed findings in the report, marked (`--show-suppressed`).
+    pub show_suppressed: bool,
+    /// `--redact=N`: replace every secret, keeping its first N characters.
+    pub redact: Option<usize>,
+}
+
+/// Why the filter set a finding aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Report,
+    Suppress(Suppression),
+    BelowMinConfidence,
+}
+
+impl Filter {
+    pub fn apply(&self, findings: Vec<Finding>) -> (Vec<Finding>, Suppressed) {
+        let judged = findings.into_iter().map(|f| {
+            let verdict = self.judge(&f);
+            (f, verdict)
+        });
+        let mut counts = Suppressed::default();
+        let mut out = Vec::new();
+        for (mut f, verdict) in dedup(judged) {
+            match verdict {
+                Verdict::Report => out.push(f),
+                Verdict::BelowMinConfidence => counts.below_min_confidence += 1,
+                Verdict::Suppress(why) => {
+                    match why {
+                        Suppression::Inline => counts.inline += 1,
+                        Suppression::IgnoreFile => counts.ignore_file += 1,
+                        Suppression::Allowlist => counts.allowlist += 1,
+                        Suppression::Baseline => counts.baseline += 1,
+                    }
+                    if self.show_suppressed {
+                        f.suppressed = Some(why);
+                        out.push(f);
+                    }
+                }
+            }
         }
-        if f.suppressed.is_none() && baseline.contains(&f.fingerprint) {
-            f.suppressed = Some(Suppression::Baseline);
+        sort(&mut out);
+        if let Some(keep) = self.redact {
+            crate::mask::redact(&mut out, keep);
         }
-        if f.suppressed.is_none() && allow(&f) {
-            f.suppressed = Some(Suppression::Allowlist);
-        }
-        match f.suppressed {
-            Some(Suppression::Inline) => counts.inline += 1,
-            Some(Suppression::IgnoreFile) => counts.ignore_file += 1,
-            Some(Suppression::Baseline) => counts.baseline += 1,
-            Some(Suppression::Allowlist) => counts.allowlist += 1,
-            None => {}
-        }
-        if f.suppressed.is_none() || keep {
-            out.push(f);
+        (out, counts)
+    }
+
+    /// Steps 1 to 5 for one finding.
+    fn judge(&self, f: &Finding) -> Verdict {
+        if f.allow_marker {
+            Verdict::Suppress(Suppression::Inline)
+        } else if self.ignore.contains(&f.fingerprint) {
+            Verdict::Suppress(Suppression::IgnoreFile)
+        } else if self.config.as_ref().is_some_and(|c| c.allows(f)) {
+            Verdict::Suppress(Suppression::Allowlist)
+        } else if self.baseline.contains(&f.fingerprint) {
+            Verdict::Suppress(Suppression::Baseline)
+        } else if self.min_confidence.is_some_and(|m| f.confidence < m) {
+            Verdict::BelowMinConfidence
+        } else {
+            Verdict::Report
         }
     }
-    (out, counts)
 }
 
-pub fn dedup_and_sort(mut findings: Vec<Finding>) -> Vec<Finding> {
-    // Two versions of a file can hold different secrets at the same place: the fingerprint
-    // (rule, path, secret) and the blob keep them apart, and make the order total.
-    let key = |f: &Finding| {
-        (
-            f.path.clone(),
+/// Step 6. History findings are one per secret and path (their fingerprint), the earliest
+/// commit's; other findings are one per place. A reported finding wins over a set-aside copy.
+fn dedup(judged: impl Iterator<Item = (Finding, Verdict)>) -> Vec<(Finding, Verdict)> {
+    #[derive(PartialEq, Eq, Hash)]
+    enum Key {
+        Secret(String),
+        Place(String, usize, usize, String, String),
+    }
+    let key = |f: &Finding| match &f.origin {
+        Origin::Blob { .. } => Key::Secret(f.fingerprint.clone()),
+        _ => Key::Place(
+            f.path().to_string(),
             f.line,
             f.column,
             f.rule_id.clone(),
             f.fingerprint.clone(),
-            f.git.as_ref().map(|g| g.blob.clone()),
+        ),
+    };
+    // Earlier commits first, then earlier in the file; unreachable blobs last.
+    let order = |f: &Finding| {
+        (
+            f.origin.commit().map_or(u32::MAX, |c| c.order),
+            f.line,
+            f.column,
         )
     };
-    findings.sort_by_cached_key(key);
-    findings.dedup_by(|a, b| key(a) == key(b));
-    findings
+    let mut kept: Vec<(Finding, Verdict)> = Vec::new();
+    let mut at: HashMap<Key, usize> = HashMap::new();
+    for (f, verdict) in judged {
+        match at.entry(key(&f)) {
+            Entry::Vacant(slot) => {
+                slot.insert(kept.len());
+                kept.push((f, verdict));
+            }
+            Entry::Occupied(slot) => {
+                let (old, old_verdict) = &kept[*slot.get()];
+                let reported = |v: &Verdict| *v == Verdict::Report;
+                let better = match (reported(&verdict), reported(old_verdict)) {
+                    (true, false) => true,
+                    (false, true) => false,
+                    _ => order(&f) < order(old),
+                };
+                if better {
+                    kept[*slot.get()] = (f, verdict);
+                }
+            }
+        }
+    }
+    kept
+}
+
+/// A total order, so every output format is the same whatever the thread count. Two versions
+/// of a file can hold different secrets at the same place: the fingerprint and the blob keep
+/// them apart.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by_cached_key(|f| {
+        (
+            f.path().to_string(),
+            f.line,
+            f.column,
+            f.rule_id.clone(),
+            f.fingerprint.clone(),
+            f.origin.blob(),
+        )
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Confidence;
 
     fn f(path: &str, line: usize) -> Finding {
         Finding::example("r", path, line, Confidence::High)
     }
 
-    #[test]
-    fn inline_allow_markers() {
-        assert!(inline_allowed(b"key = 'x' # keyhound:allow", "r"));
-        assert!(inline_allowed(b"key = 'x' // keyhound:allow r, q", "r"));
-        assert!(inline_allowed(b"<!-- keyhound:allow q r -->", "r"));
-        assert!(inline_allowed(b"x = 'y'  # pragma: allowlist secret", "r"));
-        assert!(inline_allowed(b"x = 'y'  // gitleaks:allow", "r"));
-        assert!(!inline_allowed(b"key = 'x' # keyhound:allow q", "r"));
-        assert!(!inline_allowed(b"key = 'x' # keyhound:allowed", "r"));
-        assert!(!inline_allowed(b"key = 'x'", "r"));
+    fn filter(ignore: &str, baseline: &[&str]) -> Filter {
+        Filter {
+            ignore: IgnoreFile::parse(ignore),
+            baseline: baseline.iter().map(|s| s.to_string()).collect(),
+            ..Filter::default()
+        }
     }
 
     #[test]
     fn ignore_file_and_counts() {
-        let ignore = IgnoreFile::parse("# known test keys\nx  # the fixture\n\n");
+        let ignore = "# known test keys\nx  # the fixture\n\n";
         let mut inline = f("b", 1);
         inline.fingerprint = "z".into();
-        inline.suppressed = Some(Suppression::Inline);
+        inline.allow_marker = true;
         let mut other = f("c", 1);
         other.fingerprint = "y".into();
-        let none = HashSet::new();
         let all = vec![f("a", 1), inline.clone(), other.clone()];
-        let (kept, counts) = suppress(all.clone(), &|_| false, &ignore, &none, false);
+        let (kept, counts) = filter(ignore, &[]).apply(all.clone());
         assert_eq!(kept, vec![other.clone()]);
         assert_eq!(
             (counts.inline, counts.ignore_file, counts.baseline),
             (1, 1, 0)
         );
-        let baseline = HashSet::from(["y".to_string()]);
-        let (kept, counts) = suppress(
-            vec![other],
-            &|_| false,
-            &IgnoreFile::default(),
-            &baseline,
-            false,
-        );
+        let (kept, counts) = filter("", &["y"]).apply(vec![other]);
         assert!(kept.is_empty());
         assert_eq!(counts.baseline, 1);
-        let (kept, _) = suppress(all, &|_| false, &ignore, &none, true);
+        let shown = Filter {
+            show_suppressed: true,
+            ..filter(ignore, &[])
+        };
+        let (kept, _) = shown.apply(all);
         assert_eq!(kept.len(), 3);
         assert_eq!(kept[0].suppressed, Some(Suppression::IgnoreFile));
+    }
+
+    #[test]
+    fn below_min_confidence_is_counted_after_suppressions() {
+        let mut low = f("a", 1);
+        low.confidence = Confidence::Low;
+        let mut allowed_low = f("b", 1);
+        allowed_low.confidence = Confidence::Low;
+        allowed_low.allow_marker = true;
+        let stage = Filter {
+            min_confidence: Some(Confidence::Medium),
+            ..Filter::default()
+        };
+        let (kept, counts) = stage.apply(vec![low, allowed_low, f("c", 1)]);
+        assert_eq!(kept.len(), 1);
+        assert_eq!((counts.below_min_confidence, counts.inline), (1, 1));
+    }
+
+    #[test]
+    fn history_dedup_runs_after_suppression() {
+        use crate::content::{CommitRef, ObjectId};
+        let at = |order: u32, allowed: bool| {
+            let mut x = f("app.env", 1);
+            x.origin = Origin::Blob {
+                path: "app.env".into(),
+                blob: ObjectId([order as u8; 20]),
+                commit: Some(CommitRef {
+                    order,
+                    id: ObjectId([order as u8; 20]),
+                    info: None,
+                }),
+            };
+            x.allow_marker = allowed;
+            x
+        };
+        // Allowed inline in the first commit, added again without the allow in the third.
+        let (kept, counts) = Filter::default().apply(vec![at(2, false), at(0, true), at(5, false)]);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].origin.commit().map(|c| c.order), Some(2));
+        assert_eq!(counts.inline, 0);
+        // Allowed everywhere: counted once.
+        let (kept, counts) = Filter::default().apply(vec![at(0, true), at(1, true)]);
+        assert!(kept.is_empty());
+        assert_eq!(counts.inline, 1);
     }
 
     #[test]
@@ -276,15 +398,15 @@ mod tests {
     fn same_place_different_secret_is_kept() {
         let mut other = f("a", 9);
         other.fingerprint = "y".into();
-        let out = dedup_and_sort(vec![other, f("a", 9), f("a", 9)]);
+        let (out, _) = Filter::default().apply(vec![other, f("a", 9), f("a", 9)]);
         let fps: Vec<_> = out.iter().map(|f| f.fingerprint.as_str()).collect();
         assert_eq!(fps, vec!["x", "y"]);
     }
 
     #[test]
     fn sorted_and_unique() {
-        let out = dedup_and_sort(vec![f("b", 1), f("a", 9), f("a", 2), f("a", 9)]);
-        let keys: Vec<_> = out.iter().map(|f| (f.path.as_str(), f.line)).collect();
+        let (out, _) = Filter::default().apply(vec![f("b", 1), f("a", 9), f("a", 2), f("a", 9)]);
+        let keys: Vec<_> = out.iter().map(|f| (f.path(), f.line)).collect();
         assert_eq!(keys, vec![("a", 2), ("a", 9), ("b", 1)]);
     }
 }

@@ -1,9 +1,11 @@
-//! Findings: a matcher hit placed in its file (line, columns, context line), with a stable
-//! fingerprint, plus redaction. Everything a reporter prints comes from here.
+//! Findings: a matcher hit placed at its origin (line, columns, context line), with a stable
+//! fingerprint, and the halves of one credential merged. What a reporter may show of a
+//! secret is decided by `report::view`, not here.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::content::Origin;
 use crate::matcher::validate::Validation;
 use crate::matcher::{Matcher, RawMatch};
 use crate::rules::Confidence;
@@ -16,7 +18,9 @@ const CONTEXT_BEFORE: usize = 80;
 pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
-    pub path: String,
+    /// Where it is: the path, and for history the blob, commit and author.
+    #[serde(flatten)]
+    pub origin: Origin,
     /// 1-based line and column (in characters) of the secret's first character.
     pub line: usize,
     pub column: usize,
@@ -48,9 +52,10 @@ pub struct Finding {
     pub remediation: Option<String>,
     /// Hash of rule id, path and secret: stable when lines move.
     pub fingerprint: String,
-    /// Where in git history the secret entered (history scans only).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub git: Option<GitOrigin>,
+    /// The line carries an allow marker for this rule (`keyhound:allow`); the filter stage
+    /// decides what that means.
+    #[serde(skip)]
+    pub allow_marker: bool,
     /// Why the finding is suppressed, if it is (shown with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
@@ -77,26 +82,6 @@ pub enum Suppression {
     Allowlist,
 }
 
-/// Where a finding sits in git: its blob, and the commit that first brought that blob to the
-/// finding's path (none for an unreachable blob).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GitOrigin {
-    pub blob: String,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<CommitInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CommitInfo {
-    pub commit: String,
-    pub author: String,
-    pub email: String,
-    /// Author date, ISO 8601 with the author's UTC offset.
-    pub date: String,
-    /// The commit message's first line.
-    pub message: String,
-}
-
 /// Stable id of a finding: it survives line moves and edits elsewhere in the file, and changes
 /// when the secret moves to another file.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
@@ -110,9 +95,22 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Turns the matcher's hits in `data` into findings. `matches` must be sorted by position and
-/// non-overlapping, as `Matcher::scan` returns them.
-pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) -> Vec<Finding> {
+impl Finding {
+    /// The path shown in reports and hashed into the fingerprint.
+    pub fn path(&self) -> &str {
+        self.origin.path()
+    }
+}
+
+/// Turns the matcher's hits in `data`, which stands at `origin`, into findings. `matches` must
+/// be sorted by position and non-overlapping, as `Matcher::scan` returns them.
+pub fn locate(
+    matcher: &Matcher,
+    origin: &Origin,
+    data: &[u8],
+    matches: &[RawMatch],
+) -> Vec<Finding> {
+    let path = origin.path();
     let mut lines = LineCursor::new(data);
     matches
         .iter()
@@ -127,7 +125,7 @@ pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) 
             Finding {
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
-                path: path.to_string(),
+                origin: origin.clone(),
                 line,
                 column,
                 end_line,
@@ -146,12 +144,48 @@ pub fn locate(matcher: &Matcher, path: &str, data: &[u8], matches: &[RawMatch]) 
                 paired: Vec::new(),
                 remediation: rule.remediation.clone(),
                 fingerprint: fingerprint(&rule.id, path, secret),
-                git: None,
-                suppressed: crate::filter::inline_allowed(line_of(data, line_start), &rule.id)
-                    .then_some(Suppression::Inline),
+                allow_marker: line_allows(line_of(data, line_start), &rule.id),
+                suppressed: None,
             }
         })
         .collect()
+}
+
+const ALLOW_MARKER: &[u8] = b"keyhound:allow";
+/// detect-secrets' and gitleaks' inline markers, honoured so a migration keeps its decisions.
+const FOREIGN_MARKERS: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow"];
+
+/// Whether `line` carries an allow marker for `rule_id`: it holds `keyhound:allow` (in any comment
+/// syntax), either alone, or followed by rule ids of which this is one
+/// (`# keyhound:allow aws-access-key-id`).
+pub fn line_allows(line: &[u8], rule_id: &str) -> bool {
+    // The markers of the tools people migrate from allow everything on their line.
+    if FOREIGN_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
+    {
+        return true;
+    }
+    let Some(at) = memchr::memmem::find(line, ALLOW_MARKER) else {
+        return false;
+    };
+    let rest = &line[at + ALLOW_MARKER.len()..];
+    // `keyhound:allowed` or `keyhound:allow-x` is some other word.
+    if rest
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return false;
+    }
+    let ids: Vec<&[u8]> = rest
+        .split(|&b| b == b' ' || b == b'\t' || b == b',')
+        .filter(|w| !w.is_empty())
+        .take_while(|w| {
+            w.iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        .collect();
+    ids.is_empty() || ids.contains(&rule_id.as_bytes())
 }
 
 /// Walks forward through `data` counting lines; offsets asked for must not decrease.
@@ -215,59 +249,6 @@ fn context_line(data: &[u8], line_start: usize, secret_start: usize) -> String {
     out
 }
 
-/// `seconds` since the Unix epoch at a UTC offset of `offset_minutes`, as ISO 8601
-/// (`2024-02-29T13:05:09+01:00`). Days to civil date after Howard Hinnant's algorithm.
-pub fn iso8601(seconds: i64, offset_minutes: i32) -> String {
-    let local = seconds + i64::from(offset_minutes) * 60;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let sign = if offset_minutes < 0 { '-' } else { '+' };
-    let off = offset_minutes.unsigned_abs();
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60,
-        off / 60,
-        off % 60
-    )
-}
-
-/// The text that stands for a redacted secret: its first `keep` characters (never more than a
-/// quarter of it) and a marker.
-pub fn mask(secret: &str, keep: usize) -> String {
-    let total = secret.chars().count();
-    let keep = keep.min(total / 4);
-    let prefix: String = secret.chars().take(keep).collect();
-    format!("{prefix}REDACTED")
-}
-
-impl Finding {
-    /// Replaces the secret everywhere it appears in this finding.
-    pub fn redact(&mut self, keep: usize) {
-        let masked = mask(&self.secret, keep);
-        self.line_content = hide(&self.line_content, &self.secret, &masked);
-        if let Some(encoded) = self.encoded.take() {
-            self.line_content = hide(&self.line_content, &encoded, &masked);
-        }
-        for part in &mut self.paired {
-            let masked = mask(&part.secret, keep);
-            self.line_content = hide(&self.line_content, &part.secret, &masked);
-            part.secret = masked;
-        }
-        self.secret = masked;
-    }
-}
-
 #[cfg(test)]
 impl Finding {
     /// A finding of `rule_id` at `path:line`, for unit tests of the stages after the matcher.
@@ -275,7 +256,7 @@ impl Finding {
         Finding {
             rule_id: rule_id.into(),
             rule_name: rule_id.to_uppercase(),
-            path: path.into(),
+            origin: Origin::File { path: path.into() },
             line,
             column: 1,
             end_line: line,
@@ -291,7 +272,7 @@ impl Finding {
             paired: Vec::new(),
             remediation: None,
             fingerprint: "x".into(),
-            git: None,
+            allow_marker: false,
             suppressed: None,
         }
     }
@@ -369,18 +350,6 @@ pub fn pair_up(matcher: &Matcher, findings: Vec<Finding>) -> Vec<Finding> {
         .collect()
 }
 
-/// Replaces `secret` in `text`; a multi-line secret (a PEM block) is hidden line by line, since
-/// the context line holds only its first line.
-pub fn hide(text: &str, secret: &str, masked: &str) -> String {
-    let mut out = text.replace(secret, masked);
-    for part in secret.split(['\n', '\r']).map(|p| p.trim()) {
-        if part.len() >= 4 {
-            out = out.replace(part, masked);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,24 +382,14 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_iso8601() {
-        assert_eq!(iso8601(0, 0), "1970-01-01T00:00:00+00:00");
-        assert_eq!(iso8601(951_782_400, 0), "2000-02-29T00:00:00+00:00");
-        assert_eq!(iso8601(1_709_211_909, 60), "2024-02-29T14:05:09+01:00");
-        assert_eq!(iso8601(1_709_211_909, -330), "2024-02-29T07:35:09-05:30");
-        assert_eq!(iso8601(-1, 0), "1969-12-31T23:59:59+00:00");
-    }
-
-    #[test]
-    fn masking_never_reveals_more_than_a_quarter() {
-        assert_eq!(mask("ghp_abcdefghijklmnop", 4), "ghp_REDACTED");
-        assert_eq!(mask("abcdefgh", 100), "abREDACTED");
-        assert_eq!(mask("abcdefgh", 0), "REDACTED");
-        let hidden = hide(
-            "key: MIIBOgIBAAJBAKj34",
-            "-----BEGIN\nMIIBOgIBAAJBAKj34\n-----END",
-            "X",
-        );
-        assert_eq!(hidden, "key: X");
+    fn inline_allow_markers() {
+        assert!(line_allows(b"key = 'x' # keyhound:allow", "r"));
+        assert!(line_allows(b"key = 'x' // keyhound:allow r, q", "r"));
+        assert!(line_allows(b"<!-- keyhound:allow q r -->", "r"));
+        assert!(line_allows(b"x = 'y'  # pragma: allowlist secret", "r"));
+        assert!(line_allows(b"x = 'y'  // gitleaks:allow", "r"));
+        assert!(!line_allows(b"key = 'x' # keyhound:allow q", "r"));
+        assert!(!line_allows(b"key = 'x' # keyhound:allowed", "r"));
+        assert!(!line_allows(b"key = 'x'", "r"));
     }
 }

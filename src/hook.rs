@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::source::history;
+use crate::source::git::{self, GitError};
 
 /// Marks a hook as keyhound's own.
 const MARKER: &str = "keyhound:managed-hook";
@@ -12,7 +12,7 @@ const MARKER: &str = "keyhound:managed-hook";
 #[derive(Debug, thiserror::Error)]
 pub enum HookError {
     #[error(transparent)]
-    Repository(#[from] history::HistoryError),
+    Repository(#[from] GitError),
     #[error("{0}: a pre-commit hook that keyhound did not write is there; --force replaces it")]
     Foreign(String),
     #[error("{0}: not keyhound's hook, left alone")]
@@ -25,7 +25,7 @@ pub enum HookError {
 
 /// Where git looks for the repository's pre-commit hook (`core.hooksPath` respected).
 fn hook_path(repo_path: &Path) -> Result<PathBuf, HookError> {
-    let repo = history::open(repo_path)?;
+    let repo = git::open(repo_path)?;
     let configured = repo
         .config()
         .ok()

@@ -1,23 +1,30 @@
 //! keyhound: a secret-leak scanner.
 //!
 //! The pipeline, one module per stage:
-//! sources (`source`) → content (`content`) → matcher (`matcher`: keywords → regex → entropy →
-//! validators) → findings (`finding`) → filters (`filter`) → reporters (`report`).
-//! `rules` loads the embedded rule data; `scan` runs the pipeline over a source; `accuracy`
-//! scores the rules against the labelled corpus in `fixtures/accuracy`.
+//! sources (`source`: work tree, stdin, git history, staged index) → `content` (bytes with
+//! their provenance) → `scanner` (runs the `matcher`: keywords → regex → entropy/randomness →
+//! validators) → `finding`s → the `filter` stage (inline allow, ignore file, allowlists,
+//! baseline, confidence, dedup, redaction) → reporters (`report`), which show secrets only
+//! through the one masked view (`mask`).
+//!
+//! Beside the pipeline: `rules` loads the embedded rule data, `config` reads `.keyhound.toml`
+//! and resolves settings, `diag` carries warnings to the user, `accuracy` scores the rules
+//! against the labelled corpus, and `hook` installs the git pre-commit hook.
 
 pub mod accuracy;
-pub mod cli;
 pub mod config;
 pub mod content;
+pub mod diag;
 pub mod filter;
 pub mod finding;
 pub mod hook;
+pub mod mask;
 pub mod matcher;
 pub mod report;
 pub mod rules;
-pub mod scan;
+pub mod scanner;
 pub mod source;
+pub mod time;
 
 /// Locks `m`; a panic on another thread while holding it leaves data that is still whole
 /// (findings, warnings), so a poisoned lock is used as it is.

@@ -7,6 +7,10 @@ use keyhound::matcher::Matcher;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
+fn file(path: &str) -> keyhound::content::Origin {
+    keyhound::content::Origin::File { path: path.into() }
+}
+
 fn matcher() -> &'static Matcher {
     static M: OnceLock<Matcher> = OnceLock::new();
     M.get_or_init(|| Matcher::new(keyhound::rules::embedded()))
@@ -44,7 +48,7 @@ proptest! {
             prop_assert!(hit.start >= last_end);
             last_end = hit.end;
         }
-        let found = finding::locate(m, "input", &data, &matches);
+        let found = finding::locate(m, &file("input"), &data, &matches);
         prop_assert_eq!(found.len(), matches.len());
         for (f, hit) in found.iter().zip(&matches) {
             if hit.decoded.is_none() {
@@ -58,13 +62,13 @@ proptest! {
     fn utf16_and_plain_scans_agree(text in "[ -~\n]{0,300}") {
         // The same text as UTF-16 finds the same secrets on the same lines.
         let m = matcher();
-        let plain = finding::locate(m, "t", text.as_bytes(), &m.scan(text.as_bytes(), ContentKind::Source));
+        let plain = finding::locate(m, &file("t"), text.as_bytes(), &m.scan(text.as_bytes(), ContentKind::Source));
         let utf16: Vec<u8> = std::iter::once(0xFEFFu16)
             .chain(text.encode_utf16())
             .flat_map(u16::to_le_bytes)
             .collect();
         let decoded = keyhound::content::utf16_text(&utf16).unwrap();
-        let again = finding::locate(m, "t", &decoded, &m.scan(&decoded, ContentKind::Source));
+        let again = finding::locate(m, &file("t"), &decoded, &m.scan(&decoded, ContentKind::Source));
         let key = |f: &finding::Finding| (f.rule_id.clone(), f.line, f.column, f.secret.clone());
         prop_assert_eq!(plain.iter().map(key).collect::<Vec<_>>(), again.iter().map(key).collect::<Vec<_>>());
     }

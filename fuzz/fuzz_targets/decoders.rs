@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = keyhound::content::utf16_text(data);
-    for v in validate::KNOWN {
+    for v in keyhound::rules::Validator::ALL {
         let verdict = validate::check(v, data);
         if let Some((s, e)) = verdict.span {
             assert!(s <= e && e <= data.len());

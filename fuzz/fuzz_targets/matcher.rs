@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
         for hit in &matches {
             assert!(hit.start < hit.end && hit.end <= data.len());
         }
-        let found = keyhound::finding::locate(m, "fuzz", data, &matches);
+        let origin = keyhound::content::Origin::File { path: "fuzz".into() };
+        let found = keyhound::finding::locate(m, &origin, data, &matches);
         assert_eq!(found.len(), matches.len());
     }
 });

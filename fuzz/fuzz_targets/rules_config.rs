@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(rules) = keyhound::rules::parse_rules("fuzz.toml", text) {
-        let failures = keyhound::rules::check_examples(&rules);
+        let failures = keyhound::matcher::examples::check(&rules);
         let _ = failures.len();
     }
     if let Ok(config) = keyhound::config::Config::parse("fuzz.toml", text) {

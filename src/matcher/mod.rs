@@ -7,6 +7,7 @@
 
 pub mod decode;
 pub mod entropy;
+pub mod examples;
 pub mod generic;
 pub mod keywords;
 pub mod placeholder;
@@ -61,6 +62,8 @@ pub struct DecodedSecret {
 
 struct CompiledRule {
     rule: Rule,
+    /// Why the regex did not compile, kept for `Matcher::problems`.
+    problem: OnceLock<String>,
     /// `None` once compiling failed (over the size limit): the rule is then skipped.
     regex: OnceLock<Option<Regex>>,
     window_before: usize,
@@ -74,7 +77,9 @@ impl CompiledRule {
             .get_or_init(|| match crate::rules::compile_regex(&self.rule.regex) {
                 Ok(re) => Some(re),
                 Err(e) => {
-                    eprintln!("keyhound: warning: rule {} skipped: {e}", self.rule.id);
+                    let _ = self
+                        .problem
+                        .set(format!("rule {} skipped: {e}", self.rule.id));
                     None
                 }
             })
@@ -124,6 +129,7 @@ impl Matcher {
                 window_before: rule.window_before.unwrap_or(WINDOW_BEFORE),
                 window_after: rule.window.unwrap_or(WINDOW_AFTER),
                 rule,
+                problem: OnceLock::new(),
                 regex: OnceLock::new(),
             })
             .collect();
@@ -148,6 +154,15 @@ impl Matcher {
 
     pub fn rule_count(&self) -> usize {
         self.rules.len()
+    }
+
+    /// Rules skipped because their regex did not compile (over the size limit), one line
+    /// each: the caller reports them.
+    pub fn problems(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter_map(|r| r.problem.get().cloned())
+            .collect()
     }
 
     pub fn rule_by_id(&self, id: &str) -> Option<&Rule> {
@@ -344,7 +359,7 @@ impl Matcher {
         if rule.generic {
             let name = &data[match_start..start];
             // Passwords are chosen by people; keys are generated.
-            let password = rule.id.contains("password");
+            let password = rule.human_chosen;
             let (line_start, line_end) = line_around(data, start, end);
             let (line, after) = (&data[line_start..line_end], &data[end..line_end]);
             if generic::is_not_a_secret(name, secret, after, line, password) {
@@ -356,7 +371,7 @@ impl Matcher {
         }
         let mut validation = Validation::NotChecked;
         let mut detail = None;
-        if let Some(v) = &rule.validator {
+        if let Some(v) = rule.validator {
             let verdict = validate::check(v, secret);
             if verdict.validation == Validation::InvalidStructure {
                 confidence = Confidence::Low;

@@ -5,6 +5,8 @@
 use base64::Engine;
 use serde::Serialize;
 
+use crate::rules::Validator;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Validation {
@@ -60,56 +62,35 @@ impl Verdict {
     }
 }
 
-/// Every validator a rule can name.
-pub const KNOWN: &[&str] = &[
-    "jwt",
-    "base62-crc32",
-    "aws-key-id",
-    "pem-private-key",
-    "openssh-private-key",
-    "pgp-private-key",
-    "slack-token",
-    "basic-auth",
-    "base64-64-bytes",
-    "discord-bot-token",
-    "pypi-macaroon",
-    "bip39-mnemonic",
-    "base58check-extended-key",
-    "base58check-wif",
-    "secp256k1-private-key",
-    "solana-keypair",
-];
-
-pub fn is_known(name: &str) -> bool {
-    KNOWN.contains(&name)
-}
-
-/// Runs the named validator on `secret`. Unknown names are rejected when rules load.
-pub fn check(name: &str, secret: &[u8]) -> Verdict {
-    match name {
-        "jwt" => jwt(secret),
-        "base62-crc32" => Verdict::from_check(base62_crc32(secret), "checksum mismatch"),
-        "aws-key-id" => aws_key_id(secret),
-        "pem-private-key" => pem_private_key(secret),
-        "openssh-private-key" => openssh_private_key(secret),
-        "pgp-private-key" => pgp_private_key(secret),
-        "slack-token" => Verdict::from_check(slack_token(secret), "malformed Slack token ids"),
-        "basic-auth" => basic_auth(secret),
-        "base64-64-bytes" => Verdict::from_check(
+/// Runs validator `v` on `secret`.
+pub fn check(v: Validator, secret: &[u8]) -> Verdict {
+    match v {
+        Validator::Jwt => jwt(secret),
+        Validator::Base62Crc32 => Verdict::from_check(base62_crc32(secret), "checksum mismatch"),
+        Validator::AwsKeyId => aws_key_id(secret),
+        Validator::PemPrivateKey => pem_private_key(secret),
+        Validator::OpensshPrivateKey => openssh_private_key(secret),
+        Validator::PgpPrivateKey => pgp_private_key(secret),
+        Validator::SlackToken => {
+            Verdict::from_check(slack_token(secret), "malformed Slack token ids")
+        }
+        Validator::BasicAuth => basic_auth(secret),
+        Validator::Base64Of64Bytes => Verdict::from_check(
             decode_base64(secret).is_some_and(|b| b.len() == 64),
             "does not decode to a 512-bit key",
         ),
-        "discord-bot-token" => Verdict::from_check(
+        Validator::DiscordBotToken => Verdict::from_check(
             discord_bot_token(secret),
             "first part is not a base64 user id",
         ),
-        "pypi-macaroon" => Verdict::from_check(pypi_macaroon(secret), "not a PyPI macaroon"),
-        "bip39-mnemonic" => super::wallet::bip39(secret),
-        "base58check-extended-key" => super::wallet::extended_key(secret),
-        "base58check-wif" => super::wallet::wif(secret),
-        "secp256k1-private-key" => super::wallet::secp256k1_key(secret),
-        "solana-keypair" => super::wallet::solana_keypair(secret),
-        _ => Verdict::invalid("unknown validator"),
+        Validator::PypiMacaroon => {
+            Verdict::from_check(pypi_macaroon(secret), "not a PyPI macaroon")
+        }
+        Validator::Bip39Mnemonic => super::wallet::bip39(secret),
+        Validator::Base58CheckExtendedKey => super::wallet::extended_key(secret),
+        Validator::Base58CheckWif => super::wallet::wif(secret),
+        Validator::Secp256k1PrivateKey => super::wallet::secp256k1_key(secret),
+        Validator::SolanaKeypair => super::wallet::solana_keypair(secret),
     }
 }
 
@@ -135,7 +116,7 @@ fn jwt(secret: &[u8]) -> Verdict {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64);
-            let when = crate::finding::iso8601(exp, 0);
+            let when = crate::time::iso8601(exp, 0);
             if exp < now {
                 format!("expired {when}")
             } else {
@@ -407,7 +388,8 @@ mod tests {
     }
 
     fn is_valid(name: &str, secret: &[u8]) -> bool {
-        check(name, secret).validation == Validation::ValidStructure
+        let v: Validator = serde_json::from_value(serde_json::json!(name)).expect("a validator");
+        check(v, secret).validation == Validation::ValidStructure
     }
 
     #[test]
@@ -417,7 +399,7 @@ mod tests {
             b64(r#"{"alg":"HS256","typ":"JWT"}"#),
             b64(r#"{"sub":"1","exp":1000000000}"#)
         );
-        let v = check("jwt", good.as_bytes());
+        let v = check(Validator::Jwt, good.as_bytes());
         assert_eq!(v.validation, Validation::ValidStructure);
         assert_eq!(
             v.detail.as_deref(),
@@ -470,7 +452,7 @@ mod tests {
                 (b'2' + v - 26) as char
             });
         }
-        let v = check("aws-key-id", id.as_bytes());
+        let v = check(Validator::AwsKeyId, id.as_bytes());
         assert_eq!(v.validation, Validation::ValidStructure);
         assert_eq!(v.detail.as_deref(), Some("AWS account 123456789012"));
         assert!(!is_valid("aws-key-id", b"AKIA0000000000000000"));
@@ -495,7 +477,7 @@ mod tests {
         der.extend((0..0x8a).map(|i| (i * 7 + 3) as u8));
         assert_eq!(der.len(), 0x93);
         let good = pem("RSA PRIVATE KEY", &der);
-        let v = check("pem-private-key", good.as_bytes());
+        let v = check(Validator::PemPrivateKey, good.as_bytes());
         assert_eq!(v.detail.as_deref(), Some("unencrypted"));
         assert_eq!(v.validation, Validation::ValidStructure);
         // Escaped newlines, as in a JSON string.
@@ -505,7 +487,9 @@ mod tests {
         ));
         let enc = pem("ENCRYPTED PRIVATE KEY", &der);
         assert_eq!(
-            check("pem-private-key", enc.as_bytes()).detail.as_deref(),
+            check(Validator::PemPrivateKey, enc.as_bytes())
+                .detail
+                .as_deref(),
             Some("encrypted")
         );
         let mut truncated = der.clone();
@@ -527,7 +511,7 @@ mod tests {
         raw.extend(b"none");
         raw.extend([7; 40]);
         let v = check(
-            "openssh-private-key",
+            Validator::OpensshPrivateKey,
             pem("OPENSSH PRIVATE KEY", &raw).as_bytes(),
         );
         assert_eq!(v.detail.as_deref(), Some("unencrypted"));
@@ -535,7 +519,7 @@ mod tests {
         enc.extend(10u32.to_be_bytes());
         enc.extend(b"aes256-ctr");
         let v = check(
-            "openssh-private-key",
+            Validator::OpensshPrivateKey,
             pem("OPENSSH PRIVATE KEY", &enc).as_bytes(),
         );
         assert_eq!(v.detail.as_deref(), Some("encrypted (aes256-ctr)"));
@@ -570,7 +554,9 @@ mod tests {
     fn basic_auth_and_slack_and_discord() {
         let auth = STANDARD.encode("deploy:s3cr3t-pa55");
         assert_eq!(
-            check("basic-auth", auth.as_bytes()).detail.as_deref(),
+            check(Validator::BasicAuth, auth.as_bytes())
+                .detail
+                .as_deref(),
             Some("user deploy")
         );
         assert!(!is_valid(

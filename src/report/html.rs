@@ -4,9 +4,8 @@
 
 use std::io::{self, Write};
 
-use super::human::partial;
-use super::Report;
-use crate::finding::{hide, Finding};
+use super::{Report, Shown};
+use crate::finding::Finding;
 
 const STYLE: &str = "body{font:14px system-ui,sans-serif;margin:2rem;color:#222}\
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%}\
@@ -40,12 +39,13 @@ fn esc(s: &str) -> String {
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut findings: Vec<&Finding> = report.findings.iter().collect();
+    let mut findings: Vec<(&Finding, Shown)> =
+        report.findings.iter().zip(report.masked()).collect();
     // By severity, then where.
-    findings.sort_by(|a, b| {
+    findings.sort_by(|(a, _), (b, _)| {
         b.confidence
             .cmp(&a.confidence)
-            .then_with(|| (a.path.as_str(), a.line).cmp(&(b.path.as_str(), b.line)))
+            .then_with(|| (a.path(), a.line).cmp(&(b.path(), b.line)))
     });
     writeln!(
         out,
@@ -59,7 +59,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<p>{} (<span id=\"shown\">{}</span> shown)</p>",
-        esc(&super::summary(report.stats)),
+        esc(&report.stats.summary()),
         findings.len()
     )?;
     writeln!(
@@ -71,26 +71,20 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "<table id=\"findings\"><thead><tr><th>Confidence</th><th>Rule</th><th>Location</th>\
          <th>Commit</th><th>Secret</th><th>Line</th></tr></thead><tbody>"
     )?;
-    for f in findings {
-        let shown = if report.redacted {
-            f.secret.clone()
-        } else {
-            partial(&f.secret)
-        };
-        let line = if report.redacted {
-            f.line_content.clone()
-        } else {
-            hide(&f.line_content, &f.secret, &shown)
-        };
-        let commit = match f.git.as_ref().and_then(|g| g.commit.as_ref()) {
-            Some(c) => format!(
-                "<code>{}</code> {} &lt;{}&gt; {}<br>{}",
-                esc(&c.commit[..c.commit.len().min(12)]),
-                esc(&c.author),
-                esc(&c.email),
-                esc(&c.date),
-                esc(&c.message)
-            ),
+    for (f, shown) in findings {
+        let commit = match f.origin.commit() {
+            Some(c) => {
+                let id = c.id.to_string();
+                let info = c.info.clone().unwrap_or_default();
+                format!(
+                    "<code>{}</code> {} &lt;{}&gt; {}<br>{}",
+                    esc(&id[..12]),
+                    esc(&info.author),
+                    esc(&info.email),
+                    esc(&info.date),
+                    esc(&info.message)
+                )
+            }
             None => String::new(),
         };
         let suppressed = match f.suppressed {
@@ -105,11 +99,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             rule = esc(&f.rule_id),
             conf = f.confidence,
             name = esc(&f.rule_name),
-            path = esc(&f.path),
+            path = esc(f.path()),
             line_no = f.line,
             col = f.column,
-            secret = esc(shown.lines().next().unwrap_or("")),
-            line = esc(line.trim()),
+            secret = esc(shown.secret.lines().next().unwrap_or("")),
+            line = esc(shown.line.trim()),
         )?;
     }
     writeln!(

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use crate::finding::{hide, Suppression};
+use crate::finding::Suppression;
 use crate::matcher::validate::Validation;
 use crate::rules::Confidence;
 
@@ -18,23 +18,18 @@ const RESET: &str = "\x1b[0m";
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let paint = |code: &'static str| if report.color { code } else { "" };
     let mut current: Option<&str> = None;
-    for f in report.findings {
-        if current != Some(f.path.as_str()) {
+    for (f, shown) in report.findings.iter().zip(report.masked()) {
+        if current != Some(f.path()) {
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}{}{}", paint(BOLD), f.path, paint(RESET))?;
-            current = Some(&f.path);
+            writeln!(out, "{}{}{}", paint(BOLD), f.path(), paint(RESET))?;
+            current = Some(f.path());
         }
         let level = match f.confidence {
             Confidence::High => RED,
             Confidence::Medium => YELLOW,
             Confidence::Low => CYAN,
-        };
-        let shown = if report.redacted {
-            f.secret.clone()
-        } else {
-            partial(&f.secret)
         };
         writeln!(
             out,
@@ -45,28 +40,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             f.rule_id,
             paint(RESET),
             f.confidence,
-            first_line(&shown),
+            first_line(&shown.secret),
             paint(DIM),
             f.entropy,
             paint(RESET),
         )?;
-        let context = if report.redacted {
-            f.line_content.clone()
-        } else {
-            let mut context = hide(&f.line_content, &f.secret, &shown);
-            if let Some(encoded) = &f.encoded {
-                context = hide(&context, encoded, &partial(encoded));
-            }
-            for part in &f.paired {
-                context = hide(&context, &part.secret, &partial(&part.secret));
-            }
-            context
-        };
         writeln!(
             out,
             "      {}{}{}",
             paint(DIM),
-            context.trim(),
+            shown.line.trim(),
             paint(RESET)
         )?;
         if f.validation != Validation::NotChecked {
@@ -78,19 +61,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(how) = &f.decoded {
             writeln!(out, "      decoded: {how}")?;
         }
-        for part in &f.paired {
-            let secret = if report.redacted {
-                part.secret.clone()
-            } else {
-                partial(&part.secret)
-            };
+        for (part, secret) in f.paired.iter().zip(&shown.paired) {
             writeln!(
                 out,
                 "      paired with {} at {}:{}  {}",
                 part.rule_id,
                 part.line,
                 part.column,
-                first_line(&secret)
+                first_line(secret)
             )?;
         }
         if let Some(fix) = &f.remediation {
@@ -115,29 +93,6 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The first few characters, the rest as `*`: enough to recognise a key, not to use it.
-pub(crate) fn partial(secret: &str) -> String {
-    let n = secret.chars().count();
-    let keep = (n / 4).min(4);
-    let stars = (n - keep).min(16);
-    let head: String = secret.chars().take(keep).collect();
-    format!("{head}{}", "*".repeat(stars))
-}
-
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::partial;
-
-    #[test]
-    fn partial_shows_at_most_four_characters() {
-        assert_eq!(
-            partial("abcd_efghijklmnopqrstuvwxyz0123456789"),
-            "abcd****************"
-        );
-        assert_eq!(partial("abcdefgh"), "ab******");
-    }
 }

@@ -1,15 +1,21 @@
-//! Reporters: each output format is a sibling module that turns findings into bytes.
+//! Reporters: each output format is a sibling module that turns findings into bytes. What
+//! each may show of a secret is decided once, by `Format::exposure`, and shown through the
+//! one masked view (`crate::mask`).
 
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
+mod stats;
+
+pub use stats::Stats;
 
 use std::io::{self, Write};
 
+use crate::diag::Diagnostics;
 use crate::finding::Finding;
+use crate::mask::{self, Replacement};
 use crate::matcher::Matcher;
-use crate::scan::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -25,6 +31,28 @@ pub enum Format {
     Html,
 }
 
+/// What a format may show of a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// The secret as found, unless `--redact` replaced it: JSON and JSON Lines are for
+    /// machines that act on the secret (rotation scripts).
+    Raw,
+    /// Partly masked, always: human and HTML output get screen-shared and logged.
+    Masked,
+    /// Never the secret, nor the line holding it: SARIF files get uploaded and shared.
+    Hidden,
+}
+
+impl Format {
+    pub fn exposure(self) -> Exposure {
+        match self {
+            Format::Json | Format::Jsonl => Exposure::Raw,
+            Format::Human | Format::Html => Exposure::Masked,
+            Format::Sarif => Exposure::Hidden,
+        }
+    }
+}
+
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
@@ -37,6 +65,46 @@ pub struct Report<'a> {
     pub print_fingerprints: bool,
     /// The absolute directory that finding paths are relative to (SARIF's `%SRCROOT%`).
     pub root: Option<std::path::PathBuf>,
+    /// Where reporters' warnings go (a SARIF report cut to GitHub's limit).
+    pub diag: &'a dyn Diagnostics,
+}
+
+/// A finding as a masking format shows it: its secret, its line and its pair's halves.
+pub struct Shown {
+    pub secret: String,
+    pub line: String,
+    pub paired: Vec<String>,
+}
+
+impl Report<'_> {
+    /// Every finding as `Exposure::Masked` formats show it, in order. Under `--redact` the
+    /// findings are already redacted and are shown as they are.
+    pub fn masked(&self) -> Vec<Shown> {
+        let lines = if self.redacted {
+            self.findings
+                .iter()
+                .map(|f| f.line_content.clone())
+                .collect()
+        } else {
+            mask::shown_lines(self.findings, Replacement::Partial)
+        };
+        let hide = |s: &str| {
+            if self.redacted {
+                s.to_string()
+            } else {
+                mask::partial(s)
+            }
+        };
+        self.findings
+            .iter()
+            .zip(lines)
+            .map(|(f, line)| Shown {
+                secret: hide(&f.secret),
+                line,
+                paired: f.paired.iter().map(|p| hide(&p.secret)).collect(),
+            })
+            .collect()
+    }
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -46,66 +114,5 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Jsonl => json::write_lines(report.findings, out),
         Format::Sarif => sarif::write(report, out),
         Format::Html => html::write(report, out),
-    }
-}
-
-/// The one-line summary printed on stderr at the end of a scan.
-pub fn summary(stats: &Stats) -> String {
-    let secs = stats.elapsed.as_secs_f64();
-    let mb = stats.bytes as f64 / 1e6;
-    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
-    let unit = if stats.unit.is_empty() {
-        "file"
-    } else {
-        stats.unit
-    };
-    let mut line = format!("{} finding{}", stats.findings, plural(stats.findings));
-    if stats.findings > 0 {
-        let parts: Vec<String> = ["high", "medium", "low"]
-            .iter()
-            .zip(stats.by_confidence)
-            .filter(|(_, n)| *n > 0)
-            .map(|(name, n)| format!("{n} {name}"))
-            .collect();
-        line.push_str(&format!(" ({})", parts.join(", ")));
-    }
-    line.push_str(&format!(
-        " in {} {unit}{} ({:.1} MB)",
-        stats.files,
-        plural(stats.files),
-        mb,
-    ));
-    if unit == "blob" {
-        line.push_str(&format!(
-            " from {} commit{}",
-            stats.commits,
-            plural(stats.commits)
-        ));
-    }
-    line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
-    let skipped = [
-        (stats.skipped_binary, "binary"),
-        (stats.skipped_too_large, "too large"),
-        (stats.skipped_lfs, "LFS pointers"),
-        (stats.errors, "unreadable"),
-        (stats.allowed_inline, "allowed inline"),
-        (stats.ignored, "in the ignore file"),
-        (stats.in_baseline, "in the baseline"),
-        (stats.allowlisted, "by allowlist"),
-        (stats.below_min_confidence, "below the minimum confidence"),
-    ];
-    for (n, what) in skipped {
-        if n > 0 {
-            line.push_str(&format!("; {n} {what}"));
-        }
-    }
-    line
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }

@@ -34,9 +34,9 @@ fn build(report: &Report) -> Sarif {
     if total > MAX_RESULTS {
         kept.sort_by_key(|f| std::cmp::Reverse(f.confidence));
         kept.truncate(MAX_RESULTS);
-        eprintln!(
-            "keyhound: warning: the SARIF report holds the {MAX_RESULTS} most confident of {total} findings (GitHub's limit per run)"
-        );
+        report.diag.warn(&format!(
+            "the SARIF report holds the {MAX_RESULTS} most confident of {total} findings (GitHub's limit per run)"
+        ));
     }
     // The rule table lists every rule that has a result, in id order; results point into it.
     let used: BTreeSet<&str> = kept.iter().map(|f| f.rule_id.as_str()).collect();
@@ -153,7 +153,7 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(artifact(&f.path, base))
+                .artifact_location(artifact(f.path(), base))
                 .region(region)
                 .build(),
         )
@@ -185,14 +185,15 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
         props.insert("paired".to_string(), serde_json::json!(parts));
     }
     let mut fingerprints = BTreeMap::from([(FINGERPRINT_KEY.to_string(), f.fingerprint.clone())]);
-    if let Some(git) = &f.git {
+    if f.origin.blob().is_some() {
         // The whole origin (commit, author, date, message, blob) as properties; the commit
         // also in partialFingerprints, so a viewer tells apart one secret in two commits.
-        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(git) {
+        if let Ok(serde_json::Value::Object(mut map)) = serde_json::to_value(&f.origin) {
+            map.remove("path");
             props.extend(map);
         }
-        if let Some(c) = &git.commit {
-            fingerprints.insert("commit".to_string(), c.commit.clone());
+        if let Some(c) = f.origin.commit() {
+            fingerprints.insert("commit".to_string(), c.id.to_string());
         }
     }
     let properties = PropertyBag::builder().additional_properties(props).build();
@@ -288,7 +289,8 @@ mod tests {
         };
         let mut findings = vec![one(Confidence::Low); 10];
         findings.extend(vec![one(Confidence::High); MAX_RESULTS]);
-        let stats = crate::scan::Stats::default();
+        let stats = crate::report::Stats::default();
+        let diag = crate::diag::Collected::default();
         let report = Report {
             findings: &findings,
             stats: &stats,
@@ -297,8 +299,10 @@ mod tests {
             redacted: false,
             print_fingerprints: false,
             root: None,
+            diag: &diag,
         };
         let log = serde_json::to_value(build(&report)).unwrap();
+        assert_eq!(diag.warnings.lock().unwrap().len(), 1);
         let results = log["runs"][0]["results"].as_array().unwrap();
         assert_eq!(results.len(), MAX_RESULTS);
         assert!(results.iter().all(|r| r["level"] == "error"));

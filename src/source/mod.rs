@@ -1,7 +1,123 @@
-//! Sources produce content to scan: the working tree (a parallel directory walk), stdin, git
-//! history (each unique blob once) and the staged index.
+//! Sources: each one produces `Content` (bytes with their provenance) and hands it to a
+//! `Sink`, the scanner, which runs one pipeline for all of them.
+//!
+//! - `worktree`: files under the given paths (the `ignore` crate's parallel walker);
+//! - `stdin`: standard input, as one piece of content;
+//! - `git::history`: every unique blob of a repository's history once, with the (path,
+//!   commit) sites where it appears;
+//! - `git::staged`: the files staged for the next commit, with the lines they add.
+//!
+//! Adding a source is one module implementing `Source`, plus a `content::Provenance` variant
+//! when its content stands somewhere new (an archive member, an image layer).
 
-pub mod history;
-pub mod staged;
+pub mod git;
 pub mod stdin;
 pub mod worktree;
+
+use crate::content::{CommitInfo, Content, ObjectId};
+
+/// What a source reads from.
+pub trait Source {
+    /// Hands every piece of content to `sink`, in parallel where the source allows. Problems
+    /// with one item go to the sink and the scan goes on; an error here means the source as a
+    /// whole could not be read (not a repository, a bad revision).
+    fn scan(&self, sink: &dyn Sink) -> Result<(), SourceError>;
+
+    /// What one item is called in the summary.
+    fn unit(&self) -> Unit {
+        Unit::File
+    }
+
+    /// How many commits the source walked (history sources).
+    fn commits(&self) -> u64 {
+        0
+    }
+
+    /// Who wrote a commit: looked up for reported findings only, since most blobs' commits are
+    /// never shown.
+    fn describe_commit(&self, _id: &ObjectId) -> Option<CommitInfo> {
+        None
+    }
+}
+
+/// Where sources deliver content and report what they could not deliver. Implemented by the
+/// scanner; called from many threads at once.
+pub trait Sink: Sync {
+    /// Whether an item of `size` bytes should be read at all (over `--max-file-size` it is
+    /// counted and skipped). `what` names it, for `-v`.
+    fn wants(&self, what: &dyn Fn() -> String, size: u64) -> bool;
+    /// Content to scan.
+    fn content(&self, content: Content<'_>);
+    /// An item passed over, and why: counted, and named with `-v`.
+    fn skipped(&self, what: &str, why: Skip);
+    /// `n` items passed over for the same reason, counted without names.
+    fn passed_over(&self, why: Skip, n: u64);
+    /// An item that could not be read: one line, counted; the scan goes on.
+    fn error(&self, message: String);
+    /// An item the user asked for by name that could not be read: like `error`, and the run
+    /// fails (exit 2) once the report is out.
+    fn fatal(&self, message: String);
+    /// Something the user should know that is not an error (a shallow clone).
+    fn note(&self, message: String);
+    /// How many items are coming, when the source knows ahead (a progress bar's length).
+    fn expect(&self, _items: u64) {}
+}
+
+/// Why an item was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// Over `--max-file-size`: its size in bytes.
+    TooLarge(u64),
+    Binary,
+    /// A Git LFS pointer: the content lives elsewhere.
+    LfsPointer,
+    /// Excluded by `.gitignore`, `.ignore` or git's exclude files (or hidden, with
+    /// `--no-hidden`).
+    Ignored,
+    /// A symbolic link: never followed.
+    Symlink,
+    /// A FIFO, socket or device: reading one can block forever.
+    NotARegularFile,
+}
+
+impl Skip {
+    pub fn reason(self) -> String {
+        match self {
+            Skip::TooLarge(size) => format!("{size} bytes, over --max-file-size"),
+            Skip::Binary => "binary".into(),
+            Skip::LfsPointer => "Git LFS pointer".into(),
+            Skip::Ignored => "ignored (.gitignore, .ignore, git exclude or --no-hidden)".into(),
+            Skip::Symlink => "symbolic link, not followed".into(),
+            Skip::NotARegularFile => "not a regular file (FIFO, socket or device)".into(),
+        }
+    }
+}
+
+/// What the summary counts a source's items as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    #[default]
+    File,
+    Blob,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::File => "file",
+            Unit::Blob => "blob",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Git(#[from] git::GitError),
+    #[error("{what}: cannot read: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -2,15 +2,33 @@
 
 use std::io::Read;
 
-use crate::content::{Content, Origin};
+use super::{Sink, Source, SourceError};
+use crate::content::{Content, Provenance, STDIN};
 
-pub fn read() -> std::io::Result<Content> {
-    let mut bytes = Vec::new();
-    std::io::stdin().lock().read_to_end(&mut bytes)?;
-    Ok(Content {
-        origin: Origin::Stdin,
-        bytes,
-    })
+pub struct Stdin;
+
+impl Source for Stdin {
+    fn scan(&self, sink: &dyn Sink) -> Result<(), SourceError> {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|source| SourceError::Read {
+                what: STDIN.into(),
+                source,
+            })?;
+        if bytes.is_empty() {
+            sink.note(format!("{STDIN}: empty input, nothing to scan"));
+            return Ok(());
+        }
+        if sink.wants(&|| STDIN.to_string(), bytes.len() as u64) {
+            sink.content(Content {
+                provenance: Provenance::Stdin,
+                bytes: &bytes,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Whether stdin carries data (a pipe or a redirected file) rather than a terminal or

@@ -1,11 +1,18 @@
 //! The working tree: a parallel walk with the `ignore` crate (the walker ripgrep uses), which
-//! honours .gitignore, .ignore and git's exclude files, and never enters `.git`.
+//! honours .gitignore, .ignore and git's exclude files, and never enters `.git`. Each file is
+//! read and scanned inside the walker thread that finds it, as ripgrep does, so no list of
+//! the tree is kept and memory does not grow with it.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
+use super::{Sink, Skip, Source, SourceError};
+use crate::content::{Content, Provenance};
 use crate::lock;
 
 #[derive(Debug, Clone)]
@@ -16,30 +23,103 @@ pub struct WalkOptions {
     /// live, so the default is to scan them.
     pub hidden: bool,
     pub threads: usize,
+    /// File names never scanned (keyhound's own config holds rule examples on purpose).
+    pub exclude_names: Vec<OsString>,
+    /// Name every ignored path (`-v`), not only count them: keeps a set of the tree's names.
+    pub name_ignored: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct FileEntry {
-    pub path: PathBuf,
-    /// The path relative to the scan root, with `/` separators.
-    pub display: String,
-    pub size: u64,
+/// Files and directories given on the command line.
+pub struct Worktree {
+    roots: Vec<PathBuf>,
+    opts: WalkOptions,
 }
 
-/// What the walk could not read, and what it did not hand over (path and reason).
-#[derive(Debug, Default)]
-pub struct Walk {
-    pub errors: Vec<String>,
-    /// Entries that are not scanned, and why: symbolic links (never followed), FIFOs, sockets
-    /// and devices (reading a FIFO can block forever).
-    pub skipped: Vec<(String, &'static str)>,
+impl Worktree {
+    pub fn new(roots: Vec<PathBuf>, opts: WalkOptions) -> Worktree {
+        Worktree { roots, opts }
+    }
 }
 
-/// Hands each regular file under `root` (or `root` itself when it is a file) to `visit`, on
-/// the walker's own threads, as ripgrep searches inside its walker: no list of the tree is
-/// kept, so memory does not grow with it. The errors and skipped entries come back sorted.
-pub fn walk(root: &Path, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync)) -> Walk {
-    let out = Mutex::new(Walk::default());
+impl Source for Worktree {
+    fn scan(&self, sink: &dyn Sink) -> Result<(), SourceError> {
+        // One root is shown relative to itself when absolute; several keep their roots, so
+        // `a/x.env` and `b/x.env` stay apart.
+        let strip = self.roots.len() == 1;
+        for root in &self.roots {
+            let named_file = root.is_file();
+            walk(root, strip, &self.opts, sink, &|path, display, size| {
+                if !sink.wants(&|| display.clone(), size) {
+                    return;
+                }
+                match std::fs::read(path) {
+                    Ok(bytes) => sink.content(Content {
+                        provenance: Provenance::File { path: display },
+                        bytes: &bytes,
+                    }),
+                    Err(e) if named_file => sink.fatal(format!("{}: {e}", path.display())),
+                    Err(e) => sink.error(format!("{}: {e}", path.display())),
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Counts (and with `name_ignored`, names) the entries the walker's ignore rules leave out:
+/// the `ignore` crate drops them silently, so each directory it enters is listed once more and
+/// what it then hands over is taken away.
+#[derive(Default)]
+struct IgnoredTally {
+    listed: AtomicU64,
+    handed: AtomicU64,
+    names: Option<Mutex<HashSet<PathBuf>>>,
+}
+
+impl IgnoredTally {
+    fn directory(&self, dir: &Path, exclude: &[OsString]) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut n = 0;
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if name == ".git" || exclude.contains(&name) {
+                continue;
+            }
+            n += 1;
+            if let Some(names) = &self.names {
+                lock(names).insert(e.path());
+            }
+        }
+        self.listed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn handed(&self, path: &Path, depth: usize) {
+        if depth == 0 {
+            return;
+        }
+        self.handed.fetch_add(1, Ordering::Relaxed);
+        if let Some(names) = &self.names {
+            lock(names).remove(path);
+        }
+    }
+}
+
+/// Hands each regular file under `root` (or `root` itself when it is a file) to `visit` as
+/// (path, shown path, size), on the walker's own threads; tells `sink` what it passes over.
+fn walk(
+    root: &Path,
+    strip: bool,
+    opts: &WalkOptions,
+    sink: &dyn Sink,
+    visit: &(dyn Fn(&Path, String, u64) + Sync),
+) {
+    let tally = (opts.respect_ignore || !opts.hidden).then(|| IgnoredTally {
+        names: opts.name_ignored.then(Mutex::default),
+        ..IgnoredTally::default()
+    });
+    let exclude = &opts.exclude_names;
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(!opts.hidden)
@@ -52,49 +132,67 @@ pub fn walk(root: &Path, opts: &WalkOptions, visit: &(dyn Fn(FileEntry) + Sync))
         .require_git(false)
         .follow_links(false)
         .threads(opts.threads)
-        // `.git` is history, not tree. keyhound's own config holds rule examples on purpose.
-        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != crate::config::FILE_NAME);
+        // `.git` is history, not tree.
+        .filter_entry({
+            let exclude = exclude.clone();
+            move |e| e.file_name() != ".git" && !exclude.iter().any(|x| x == e.file_name())
+        });
+    let tally_ref = tally.as_ref();
     builder.build_parallel().run(|| {
-        let out = &out;
         Box::new(move |entry| {
-            match entry {
-                Ok(entry) => {
-                    let Some(kind) = entry.file_type() else {
-                        return WalkState::Continue;
-                    };
-                    if !kind.is_file() {
-                        let why = if kind.is_symlink() {
-                            "symbolic link, not followed"
-                        } else if kind.is_dir() {
-                            return WalkState::Continue;
-                        } else {
-                            "not a regular file (FIFO, socket or device)"
-                        };
-                        let display = relative_display(root, entry.path());
-                        lock(out).skipped.push((display, why));
-                        return WalkState::Continue;
-                    }
-                    match entry.metadata() {
-                        Ok(meta) => {
-                            let display = relative_display(root, entry.path());
-                            visit(FileEntry {
-                                path: entry.into_path(),
-                                display,
-                                size: meta.len(),
-                            });
-                        }
-                        Err(e) => lock(out).errors.push(walk_error(&e)),
-                    }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    sink.error(walk_error(&e));
+                    return WalkState::Continue;
                 }
-                Err(e) => lock(out).errors.push(walk_error(&e)),
+            };
+            if let Some(t) = tally_ref {
+                t.handed(entry.path(), entry.depth());
+            }
+            let Some(kind) = entry.file_type() else {
+                return WalkState::Continue;
+            };
+            if kind.is_dir() {
+                if let Some(t) = tally_ref {
+                    t.directory(entry.path(), exclude);
+                }
+                return WalkState::Continue;
+            }
+            let display = || relative_display(root, entry.path(), strip);
+            if kind.is_symlink() {
+                sink.skipped(&display(), Skip::Symlink);
+            } else if !kind.is_file() {
+                sink.skipped(&display(), Skip::NotARegularFile);
+            } else {
+                match entry.metadata() {
+                    Ok(meta) => visit(entry.path(), display(), meta.len()),
+                    Err(e) => sink.error(walk_error(&e)),
+                }
             }
             WalkState::Continue
         })
     });
-    let mut walk = out.into_inner().unwrap_or_else(|p| p.into_inner());
-    walk.errors.sort();
-    walk.skipped.sort();
-    walk
+    if let Some(t) = tally {
+        let ignored = t
+            .listed
+            .load(Ordering::Relaxed)
+            .saturating_sub(t.handed.load(Ordering::Relaxed));
+        match t.names {
+            Some(names) => {
+                let mut names: Vec<PathBuf> = names
+                    .into_inner()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .into_iter()
+                    .collect();
+                names.sort();
+                for n in names {
+                    sink.skipped(&relative_display(root, &n, strip), Skip::Ignored);
+                }
+            }
+            None => sink.passed_over(Skip::Ignored, ignored),
+        }
+    }
 }
 
 /// `ignore` errors read "IO error for operation on PATH: reason"; keep them to one line.
@@ -102,13 +200,13 @@ fn walk_error(e: &ignore::Error) -> String {
     e.to_string().replace('\n', " ")
 }
 
-/// How a path is shown and fingerprinted: relative to an absolute root (`/tmp/x/a.txt` under
-/// `/tmp/x` is `a.txt`); under a relative root, as walked (`src/a.rs` under `src`), so that
-/// `keyhound scan src tests` from a repository's top keeps repository-relative paths, which is
-/// what SARIF consumers expect.
-fn relative_display(root: &Path, path: &Path) -> String {
+/// How a path is shown and fingerprinted: with `strip`, relative to an absolute root
+/// (`/tmp/x/a.txt` under `/tmp/x` is `a.txt`); otherwise, and under a relative root, as walked
+/// (`src/a.rs` under `src`), so that `keyhound scan src tests` from a repository's top keeps
+/// repository-relative paths, which is what SARIF consumers expect.
+fn relative_display(root: &Path, path: &Path, strip: bool) -> String {
     let rel = match path.strip_prefix(root) {
-        Ok(rel) if root.is_absolute() && !rel.as_os_str().is_empty() => rel,
+        Ok(rel) if strip && root.is_absolute() && !rel.as_os_str().is_empty() => rel,
         _ => path,
     };
     let text = rel.to_string_lossy();
@@ -128,15 +226,19 @@ mod tests {
     #[test]
     fn display_is_relative_to_the_root() {
         assert_eq!(
-            relative_display(Path::new("/r"), Path::new("/r/a/b.txt")),
+            relative_display(Path::new("/r"), Path::new("/r/a/b.txt"), true),
             "a/b.txt"
         );
         assert_eq!(
-            relative_display(Path::new("f.txt"), Path::new("f.txt")),
+            relative_display(Path::new("/r"), Path::new("/r/a/b.txt"), false),
+            "/r/a/b.txt"
+        );
+        assert_eq!(
+            relative_display(Path::new("f.txt"), Path::new("f.txt"), true),
             "f.txt"
         );
         assert_eq!(
-            relative_display(Path::new("./f.txt"), Path::new("./f.txt")),
+            relative_display(Path::new("./f.txt"), Path::new("./f.txt"), true),
             "f.txt"
         );
     }

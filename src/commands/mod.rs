@@ -1,0 +1,290 @@
+//! One file per command. This module holds what the scan commands share: settings (flag >
+//! config > default, resolved by `config::Config::settings`), the filter stage they build,
+//! the output file opened before the scan, and the report at the end.
+
+pub mod baseline;
+pub mod config;
+pub mod git;
+pub mod hook;
+pub mod rules;
+pub mod scan;
+pub mod staged;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::cli::{ColorChoice, CommonArgs};
+use keyhound::config::{search_dirs, Config, Overrides, Settings, FILE_NAME, IGNORE_FILE_NAME};
+use keyhound::diag::Stderr;
+use keyhound::filter::{Baseline, Filter, IgnoreFile};
+use keyhound::matcher::Matcher;
+use keyhound::report::{self, Format, Report};
+use keyhound::scanner::{Outcome, ScanOptions};
+
+/// Everything a scan is configured by: the config file (found beside the scanned tree or
+/// repository, or given), overridden by command-line flags.
+pub struct Setup {
+    pub settings: Settings,
+    pub filter: Filter,
+    pub matcher: Matcher,
+}
+
+impl Setup {
+    /// `common` is None for `keyhound baseline`, which takes the defaults and the found config
+    /// (and never redacts: a baseline stores hashes). `dirs`: where the config and
+    /// `.keyhoundignore` files are looked for, nearest first.
+    pub fn new(common: Option<&CommonArgs>, dirs: &[PathBuf]) -> Result<Setup> {
+        let config = match common {
+            Some(c) if c.no_config => Config::builtin(),
+            Some(CommonArgs {
+                config: Some(path), ..
+            }) => Config::load(path)?,
+            _ => Config::discover(dirs)?,
+        };
+        let flags = common.map(overrides).unwrap_or_default();
+        let settings = config.settings(&flags);
+        let mut ignore = IgnoreFile::default();
+        let mut seen = std::collections::HashSet::new();
+        let found = dirs
+            .iter()
+            .flat_map(|d| search_dirs(d))
+            .filter(|d| seen.insert(d.clone()))
+            .map(|d| (d.join(IGNORE_FILE_NAME), true));
+        let given = common
+            .map_or(&[][..], |c| &c.ignore_file)
+            .iter()
+            .map(|p| (p.clone(), false));
+        for (path, missing_ok) in found.chain(given) {
+            ignore.extend(
+                IgnoreFile::load(&path, missing_ok)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?,
+            );
+        }
+        let baseline = match common.and_then(|c| c.baseline.as_ref()) {
+            Some(path) => Baseline::load(path)?.fingerprints(),
+            None => Default::default(),
+        };
+        let mut matcher = Matcher::new(config.rules.clone());
+        matcher.decode_depth = settings.decode_depth;
+        matcher.include_invalid = common.is_some_and(|c| c.include_invalid);
+        let filter = Filter {
+            config: Some(Arc::new(config)),
+            ignore,
+            baseline,
+            min_confidence: settings.min_confidence,
+            show_suppressed: common.is_some_and(|c| c.show_suppressed),
+            redact: settings.redact,
+        };
+        Ok(Setup {
+            settings,
+            filter,
+            matcher,
+        })
+    }
+
+    pub fn scan_options(&self, progress: bool) -> ScanOptions {
+        ScanOptions {
+            max_file_size: self.settings.max_file_size,
+            fail_too_large: false,
+            progress,
+        }
+    }
+}
+
+fn overrides(c: &CommonArgs) -> Overrides {
+    Overrides {
+        max_file_size: c.max_file_size,
+        min_confidence: c.min_confidence.map(Into::into),
+        redact: c.redact,
+        exit_code: c.exit_code,
+        decode_depth: c.decode_depth,
+    }
+}
+
+/// Sets up the thread pool; returns the thread count for the directory walker.
+pub fn threads(common: &CommonArgs) -> Result<usize> {
+    match common.threads {
+        Some(n) if n > 0 => {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .context("cannot start the thread pool")?;
+            Ok(n)
+        }
+        _ => Ok(cores()),
+    }
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+pub fn diagnostics(common: &CommonArgs) -> Stderr {
+    Stderr {
+        verbose: common.verbose,
+    }
+}
+
+pub fn progress(common: &CommonArgs) -> bool {
+    !common.quiet && io::stderr().is_terminal()
+}
+
+/// Where the report goes, opened before the scan starts, so that a bad `-o` fails at once and
+/// not after a long history scan.
+pub enum Output {
+    Stdout,
+    /// Written beside the destination and renamed into place, so a failed write never leaves
+    /// a partial file behind.
+    File {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
+    /// A destination that exists and is not a regular file (`/dev/null`, a FIFO,
+    /// `/dev/stdout`) is written in place: renaming over it would replace the device.
+    Device {
+        file: std::fs::File,
+        path: PathBuf,
+    },
+}
+
+impl Output {
+    pub fn open(path: Option<&Path>) -> Result<Output> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout);
+        };
+        let fail = |e: &io::Error| anyhow::anyhow!("{}: {}", path.display(), io_reason(e));
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| fail(&e))?;
+            return Ok(Output::Device {
+                file,
+                path: path.to_path_buf(),
+            });
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+        Ok(Output::File {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn write(self, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+        match self {
+            Output::Stdout => {
+                let stdout = io::stdout();
+                let mut out = io::BufWriter::new(stdout.lock());
+                write(&mut out)
+                    .and_then(|_| out.flush())
+                    .or_else(ignore_broken_pipe)
+                    .context("cannot write to stdout")
+            }
+            Output::Device { file, path } => {
+                let mut out = io::BufWriter::new(file);
+                write(&mut out)
+                    .and_then(|_| out.flush())
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))
+            }
+            Output::File { mut tmp, path } => {
+                let fail = |e: &io::Error| anyhow::anyhow!("{}: {}", path.display(), io_reason(e));
+                {
+                    let mut out = io::BufWriter::new(tmp.as_file_mut());
+                    write(&mut out)
+                        .and_then(|_| out.flush())
+                        .map_err(|e| fail(&e))?;
+                }
+                // A temporary file is private (0600); a report is an ordinary file.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    tmp.as_file()
+                        .set_permissions(std::fs::Permissions::from_mode(0o644))
+                        .map_err(|e| fail(&e))?;
+                }
+                tmp.persist(&path).map_err(|e| fail(&e.error))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The reporters: the report (stdout or the opened file), the summary, the exit code.
+/// `root`: the directory finding paths are relative to, if there is one.
+pub fn report(
+    outcome: Outcome,
+    setup: &Setup,
+    args: &CommonArgs,
+    output: Output,
+    root: Option<&Path>,
+) -> Result<u8> {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            matches!(output, Output::Stdout)
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let diag = diagnostics(args);
+    let report = Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        matcher: &setup.matcher,
+        color,
+        redacted: setup.settings.redact.is_some(),
+        print_fingerprints: args.print_fingerprints,
+        root: root.map(|r| std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf())),
+        diag: &diag,
+    };
+    let format: Format = args.format;
+    output.write(|out| report::write(format, &report, out))?;
+    if !args.quiet {
+        eprintln!("{}", outcome.stats.summary());
+    }
+    Ok(if outcome.stats.fatal > 0 {
+        2
+    } else if outcome.stats.findings == 0 {
+        0
+    } else {
+        setup.settings.exit_code
+    })
+}
+
+pub fn ignore_broken_pipe(e: io::Error) -> io::Result<()> {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// "No such file or directory" without the "(os error 2)" noise.
+pub fn io_reason(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The work tree's top directory, where its config and `.keyhoundignore` live (none for a
+/// bare repository).
+pub fn repo_top(repo: &Path) -> Vec<PathBuf> {
+    keyhound::source::git::work_tree_top(repo)
+        .into_iter()
+        .collect()
+}
+
+/// Names sources never scan: keyhound's own config holds rule examples on purpose.
+pub fn excluded_names() -> Vec<std::ffi::OsString> {
+    vec![FILE_NAME.into()]
+}

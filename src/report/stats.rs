@@ -1,0 +1,111 @@
+//! What a scan looked at and set aside, for the summary line: nothing is skipped silently.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::filter::Suppressed;
+use crate::source::Unit;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Stats {
+    /// Files scanned (blobs, for a history scan).
+    pub files: u64,
+    pub bytes: u64,
+    /// Commits walked (history scans).
+    pub commits: u64,
+    pub skipped_binary: u64,
+    pub skipped_too_large: u64,
+    pub skipped_lfs: u64,
+    /// Paths left out by `.gitignore`, `.ignore`, git excludes or `--no-hidden`.
+    pub ignored: u64,
+    /// Symbolic links, FIFOs, sockets and devices: never opened.
+    pub skipped_special: u64,
+    pub errors: u64,
+    /// Errors that fail the run once the report is out (exit 2): a file named on the command
+    /// line that cannot be read, a staged file too large to scan.
+    pub fatal: u64,
+    pub findings: u64,
+    /// Findings set aside by `keyhound:allow` and by the ignore file.
+    pub allowed_inline: u64,
+    pub ignored_findings: u64,
+    pub in_baseline: u64,
+    pub allowlisted: u64,
+    pub below_min_confidence: u64,
+    /// Reported findings by confidence: high, medium, low.
+    pub by_confidence: [u64; 3],
+    /// What `files` counts.
+    #[serde(skip)]
+    pub unit: Unit,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl Stats {
+    pub fn add_filtered(&mut self, s: &Suppressed) {
+        self.allowed_inline += s.inline;
+        self.ignored_findings += s.ignore_file;
+        self.in_baseline += s.baseline;
+        self.allowlisted += s.allowlist;
+        self.below_min_confidence += s.below_min_confidence;
+    }
+
+    /// The one-line summary printed on stderr at the end of a scan.
+    pub fn summary(&self) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        let mb = self.bytes as f64 / 1e6;
+        let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+        let unit = self.unit.name();
+        let mut line = format!("{} finding{}", self.findings, plural(self.findings));
+        if self.findings > 0 {
+            let parts: Vec<String> = ["high", "medium", "low"]
+                .iter()
+                .zip(self.by_confidence)
+                .filter(|(_, n)| *n > 0)
+                .map(|(name, n)| format!("{n} {name}"))
+                .collect();
+            line.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        line.push_str(&format!(
+            " in {} {unit}{} ({:.1} MB)",
+            self.files,
+            plural(self.files),
+            mb,
+        ));
+        if self.unit == Unit::Blob {
+            line.push_str(&format!(
+                " from {} commit{}",
+                self.commits,
+                plural(self.commits)
+            ));
+        }
+        line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
+        let skipped = [
+            (self.skipped_binary, "binary"),
+            (self.skipped_too_large, "too large"),
+            (self.skipped_lfs, "LFS pointers"),
+            (self.ignored, "ignored"),
+            (self.skipped_special, "links or special files"),
+            (self.errors, "unreadable"),
+            (self.allowed_inline, "allowed inline"),
+            (self.ignored_findings, "in the ignore file"),
+            (self.in_baseline, "in the baseline"),
+            (self.allowlisted, "by allowlist"),
+            (self.below_min_confidence, "below the minimum confidence"),
+        ];
+        for (n, what) in skipped {
+            if n > 0 {
+                line.push_str(&format!("; {n} {what}"));
+            }
+        }
+        line
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

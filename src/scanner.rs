@@ -1,0 +1,269 @@
+//! The scanner: one pipeline for every source. A source hands it `Content`; it runs the
+//! matcher, places the matches at every origin of that content (`finding`), and once the
+//! source is done, passes the findings through the filter stage. Reporters take the outcome.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::content::{is_binary, is_utf16, utf16_text, Content, ContentKind};
+use crate::diag::Diagnostics;
+use crate::filter::Filter;
+use crate::finding::{self, Finding};
+use crate::lock;
+use crate::matcher::Matcher;
+use crate::report::Stats;
+use crate::rules::Confidence;
+use crate::source::{Sink, Skip, Source, SourceError};
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub max_file_size: u64,
+    /// An item over `max_file_size` fails the run instead of being skipped: a staged file too
+    /// large to scan is not a file known to be clean.
+    pub fail_too_large: bool,
+    /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
+    pub progress: bool,
+}
+
+/// The findings that passed the filter stage, and what the scan looked at and set aside.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+}
+
+/// Runs `source` through the whole pipeline: content → matcher → findings → filter.
+pub fn run(
+    source: &dyn Source,
+    matcher: &Matcher,
+    opts: &ScanOptions,
+    filter: &Filter,
+    diag: &dyn Diagnostics,
+) -> Result<Outcome, SourceError> {
+    let started = Instant::now();
+    let scanner = Scanner::new(matcher, opts, diag);
+    source.scan(&scanner)?;
+    scanner.bar.finish_and_clear();
+    for problem in matcher.problems() {
+        diag.warn(&problem);
+    }
+    let counts = scanner.counts;
+    let found = scanner
+        .found
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    let (mut findings, suppressed) = filter.apply(found);
+    // Who wrote each commit: looked up only for what is reported, once per commit.
+    let mut authors = std::collections::HashMap::new();
+    for f in &mut findings {
+        if let crate::content::Origin::Blob {
+            commit: Some(c), ..
+        } = &mut f.origin
+        {
+            c.info = authors
+                .entry(c.id)
+                .or_insert_with(|| source.describe_commit(&c.id))
+                .clone();
+        }
+    }
+    let reported = || findings.iter().filter(|f| f.suppressed.is_none());
+    let mut stats = Stats {
+        files: counts.files.into_inner(),
+        bytes: counts.bytes.into_inner(),
+        commits: source.commits(),
+        skipped_binary: counts.binary.into_inner(),
+        skipped_too_large: counts.too_large.into_inner(),
+        skipped_lfs: counts.lfs.into_inner(),
+        ignored: counts.ignored.into_inner(),
+        skipped_special: counts.special.into_inner(),
+        errors: counts.errors.into_inner(),
+        fatal: counts.fatal.into_inner(),
+        findings: reported().count() as u64,
+        by_confidence: [Confidence::High, Confidence::Medium, Confidence::Low]
+            .map(|c| reported().filter(|f| f.confidence == c).count() as u64),
+        unit: source.unit(),
+        elapsed: started.elapsed(),
+        ..Stats::default()
+    };
+    stats.add_filtered(&suppressed);
+    Ok(Outcome { findings, stats })
+}
+
+#[derive(Default)]
+struct Counts {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    binary: AtomicU64,
+    too_large: AtomicU64,
+    lfs: AtomicU64,
+    ignored: AtomicU64,
+    special: AtomicU64,
+    errors: AtomicU64,
+    fatal: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+/// The sources' sink: counts what it is given, scans it, keeps the findings.
+struct Scanner<'a> {
+    matcher: &'a Matcher,
+    opts: &'a ScanOptions,
+    diag: &'a dyn Diagnostics,
+    counts: Counts,
+    found: Mutex<Vec<Finding>>,
+    bar: ProgressBar,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(matcher: &'a Matcher, opts: &'a ScanOptions, diag: &'a dyn Diagnostics) -> Self {
+        Scanner {
+            matcher,
+            opts,
+            diag,
+            counts: Counts::default(),
+            found: Mutex::new(Vec::new()),
+            bar: progress_bar(opts.progress),
+        }
+    }
+
+    /// Matcher, then findings at every origin of the content, in scope.
+    fn detect(&self, content: &Content) -> Vec<Finding> {
+        let transcoded = utf16_text(content.bytes);
+        let data = transcoded.as_deref().unwrap_or(content.bytes);
+        // One content, one scan: its (first) path decides whether it is a lockfile, generated
+        // or a test.
+        let provenance = &content.provenance;
+        let kind = ContentKind::of(provenance.path(), data);
+        let matches = self.matcher.scan(data, kind);
+        if matches.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for origin in provenance.origins() {
+            let found = finding::locate(self.matcher, &origin, data, &matches);
+            out.extend(
+                finding::pair_up(self.matcher, found)
+                    .into_iter()
+                    .filter(|f| provenance.in_scope(f.line, f.end_line)),
+            );
+        }
+        out
+    }
+
+    fn tick(&self) {
+        self.bar.inc(1);
+        if self.bar.position() % 256 == 0 {
+            let mb = self.counts.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+            let secs = self.bar.elapsed().as_secs_f64().max(1e-3);
+            self.bar
+                .set_message(format!("{mb:.0} MB at {:.0} MB/s", mb / secs));
+        }
+    }
+
+    fn too_large(&self, what: &dyn Fn() -> String, size: u64) {
+        if self.opts.fail_too_large {
+            self.fatal(format!(
+                "{}: {size} bytes, over --max-file-size: not scanned, so not known to be clean \
+                 (raise --max-file-size, or pass --allow-too-large to let it through)",
+                what()
+            ));
+        } else {
+            self.skipped(&what(), Skip::TooLarge(size));
+        }
+    }
+}
+
+impl Sink for Scanner<'_> {
+    fn wants(&self, what: &dyn Fn() -> String, size: u64) -> bool {
+        if size > self.opts.max_file_size {
+            self.too_large(what, size);
+            self.tick();
+            return false;
+        }
+        true
+    }
+
+    fn content(&self, content: Content<'_>) {
+        let data = content.bytes;
+        let what = || content.provenance.label();
+        // The file may have grown since its size was read.
+        if data.len() as u64 > self.opts.max_file_size {
+            self.too_large(&what, data.len() as u64);
+        } else if is_binary(data) && !is_utf16(data) {
+            self.skipped(&what(), Skip::Binary);
+        } else {
+            bump(&self.counts.files, 1);
+            bump(&self.counts.bytes, data.len() as u64);
+            let found = self.detect(&content);
+            if !found.is_empty() {
+                lock(&self.found).extend(found);
+            }
+        }
+        self.tick();
+    }
+
+    fn skipped(&self, what: &str, why: Skip) {
+        let counter = match why {
+            Skip::TooLarge(_) => &self.counts.too_large,
+            Skip::Binary => &self.counts.binary,
+            Skip::LfsPointer => &self.counts.lfs,
+            Skip::Ignored => &self.counts.ignored,
+            Skip::Symlink | Skip::NotARegularFile => &self.counts.special,
+        };
+        bump(counter, 1);
+        if self.diag.verbose() {
+            self.diag
+                .detail(&format!("skipped {what}: {}", why.reason()));
+        }
+    }
+
+    fn passed_over(&self, why: Skip, n: u64) {
+        if why == Skip::Ignored {
+            bump(&self.counts.ignored, n);
+        }
+    }
+
+    fn error(&self, message: String) {
+        bump(&self.counts.errors, 1);
+        self.diag.warn(&message);
+    }
+
+    fn fatal(&self, message: String) {
+        bump(&self.counts.errors, 1);
+        bump(&self.counts.fatal, 1);
+        self.diag.warn(&message);
+    }
+
+    fn note(&self, message: String) {
+        self.diag.warn(&message);
+    }
+
+    fn expect(&self, items: u64) {
+        self.bar.set_length(items);
+        self.bar.set_style(style(true));
+    }
+}
+
+/// A progress bar on stderr, or a hidden one. A tree is scanned as it is walked, so its size
+/// is not known ahead: a count and a rate until a source says how many items are coming.
+fn progress_bar(show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(style(false));
+    bar
+}
+
+fn style(bounded: bool) -> ProgressStyle {
+    let template = if bounded {
+        "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len}, {msg}, {eta} left"
+    } else {
+        "{spinner} {elapsed_precise} {human_pos}, {msg}"
+    };
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}

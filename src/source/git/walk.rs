@@ -1,0 +1,399 @@
+//! The history walk: the unique blobs that a set of commits introduced, each with the
+//! paths where it appeared and the first commit that put it at each path.
+//!
+//! Commits are visited parents first. Each commit's tree is walked beside its first parent's:
+//! entries the parent had unchanged are skipped, and so is a subtree already walked at the
+//! same path, since every (blob, path) under it is already known. No blob is read, and the
+//! first commit that shows a (blob, path) pair is the one that introduced it. (libgit2's
+//! tree-to-tree diff found the same pairs 8x slower: 17.7 s against 2.1 s on rust-lang/cargo.)
+//! The scan then reads each unique blob once (Nosey Parker's design), however many commits
+//! and paths share it.
+//!
+//! What the walk keeps grows with the number of unique blobs, so it is kept small: blob ids
+//! once each, paths interned once each, and a site as three 32-bit indexes (about 150 bytes
+//! a blob at the peak, hash tables included, against 380 with a path string and a list per
+//! blob).
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use indexmap::IndexSet;
+use rayon::prelude::*;
+
+use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeEntry};
+
+use super::GitError;
+
+/// Which commits to take blobs from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every ref: branches, tags, remote-tracking refs, the stash; and HEAD.
+    AllRefs,
+    /// The history of one ref.
+    Ref(String),
+    /// Commits reachable from `include` and not from `exclude`.
+    Range { exclude: String, include: String },
+}
+
+/// Where a blob appears: a path (see `History::path`), and the commit (an index into
+/// `History::commits`, or `Site::NO_COMMIT`) that first put the blob there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    blob: u32,
+    path: u32,
+    pub commit: u32,
+}
+
+impl Site {
+    /// The commit of a blob that no commit reaches (`--unreachable`).
+    pub const NO_COMMIT: u32 = u32::MAX;
+}
+
+#[derive(Debug, Default)]
+pub struct History {
+    /// Commits in the order visited (parents before children).
+    pub commits: Vec<Oid>,
+    /// Unique blobs, in the order first met, including those only known from a range's
+    /// boundary (which have no sites and are not scanned).
+    blobs: IndexSet<Oid>,
+    /// Paths of blobs and of the trees walked, interned.
+    paths: IndexSet<Box<[u8]>>,
+    /// Every (blob, path) pair, earlier commits first, then the unreachable blobs; grouped by
+    /// blob with `group`, which keeps that order within each blob.
+    sites: Vec<Site>,
+    pub shallow: bool,
+    /// Problems that did not stop the walk (a commit or tree that could not be read).
+    pub warnings: Vec<String>,
+}
+
+impl History {
+    /// Whether the walk met this blob (in scope or at a range's boundary).
+    pub fn contains(&self, blob: &Oid) -> bool {
+        self.blobs.contains(blob)
+    }
+
+    pub fn blob(&self, site: &Site) -> Oid {
+        self.blobs[site.blob as usize]
+    }
+
+    pub fn path(&self, site: &Site) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.paths[site.path as usize])
+    }
+
+    /// Adds a blob that no commit in scope reaches, at the path `<unreachable>/<id>`.
+    pub fn add_unreachable(&mut self, id: Oid) {
+        let blob = intern(&mut self.blobs, id);
+        let path = intern_path(&mut self.paths, format!("<unreachable>/{id}").as_bytes());
+        self.sites.push(Site {
+            blob,
+            path,
+            commit: Site::NO_COMMIT,
+        });
+    }
+
+    /// Groups the sites by blob, each group in the order found. Call before `par_by_blob`.
+    pub fn group(&mut self) {
+        // Stable: a blob's sites stay earliest commit first.
+        self.sites.sort_by_key(|s| s.blob);
+    }
+
+    /// How many blobs have sites: the blobs to scan.
+    pub fn blobs_to_scan(&self) -> usize {
+        self.sites.chunk_by(same_blob).count()
+    }
+
+    /// The sites of each blob that has any, one slice a blob, in parallel (after `group`).
+    pub fn par_by_blob(&self) -> impl ParallelIterator<Item = &[Site]> {
+        self.sites.par_chunk_by(same_blob)
+    }
+}
+
+fn same_blob(a: &Site, b: &Site) -> bool {
+    a.blob == b.blob
+}
+
+fn intern(set: &mut IndexSet<Oid>, id: Oid) -> u32 {
+    index_u32(set.insert_full(id).0)
+}
+
+fn intern_path(set: &mut IndexSet<Box<[u8]>>, path: &[u8]) -> u32 {
+    match set.get_index_of(path) {
+        Some(i) => index_u32(i),
+        None => index_u32(set.insert_full(path.into()).0),
+    }
+}
+
+/// Indexes are 32-bit to keep sites small: four billion blobs, paths or commits is past any
+/// repository. `u32::MAX` is `Site::NO_COMMIT`.
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i)
+        .ok()
+        .filter(|&i| i < u32::MAX)
+        .expect("fewer than 2^32 - 1 blobs, paths and commits")
+}
+
+fn resolve(repo: &Repository, spec: &str) -> Result<Oid, GitError> {
+    repo.revparse_single(spec)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .map_err(|e| GitError::BadRevision(spec.to_string(), e.message().into()))
+}
+
+/// The commits of `scope`, parents before children.
+fn commits(repo: &Repository, scope: &Scope) -> Result<Vec<Oid>, GitError> {
+    let walk_err = |e: git2::Error| GitError::Walk(e.message().to_string());
+    let mut walk = repo.revwalk().map_err(walk_err)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(walk_err)?;
+    match scope {
+        Scope::AllRefs => {
+            let mut any = false;
+            for reference in repo.references().map_err(walk_err)?.flatten() {
+                if let Ok(commit) = reference.peel_to_commit() {
+                    walk.push(commit.id()).map_err(walk_err)?;
+                    any = true;
+                }
+            }
+            if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
+                walk.push(head.id()).map_err(walk_err)?;
+                any = true;
+            }
+            if !any {
+                // An empty repository: no commits, nothing to scan.
+                return Ok(Vec::new());
+            }
+        }
+        Scope::Ref(spec) => walk.push(resolve(repo, spec)?).map_err(walk_err)?,
+        Scope::Range { exclude, include } => {
+            walk.push(resolve(repo, include)?).map_err(walk_err)?;
+            walk.hide(resolve(repo, exclude)?).map_err(walk_err)?;
+        }
+    }
+    walk.map(|r| r.map_err(walk_err)).collect()
+}
+
+/// Lists the blobs that the commits of `scope` introduced, with their paths and first commits.
+pub fn enumerate(repo: &Repository, scope: &Scope, exclude: &[&[u8]]) -> Result<History, GitError> {
+    let mut walker = TreeWalker {
+        repo,
+        exclude,
+        visited: HashSet::new(),
+        seen: HashSet::new(),
+        cache: HashMap::new(),
+        history: History {
+            shallow: repo.is_shallow(),
+            commits: commits(repo, scope)?,
+            ..History::default()
+        },
+    };
+    // For a range, what the commits' parents outside the range already had is not new: walk
+    // those trees first, recording nothing.
+    if matches!(scope, Scope::Range { .. }) {
+        let in_range: HashSet<Oid> = walker.history.commits.iter().copied().collect();
+        let mut boundary = Vec::new();
+        for &id in &walker.history.commits {
+            if let Ok(commit) = repo.find_commit(id) {
+                boundary.extend(commit.parent_ids().filter(|p| !in_range.contains(p)));
+            }
+        }
+        boundary.sort();
+        boundary.dedup();
+        for id in boundary {
+            walker.walk_commit(id, None);
+        }
+    }
+    for ci in 0..walker.history.commits.len() {
+        let id = walker.history.commits[ci];
+        walker.walk_commit(id, Some(index_u32(ci)));
+    }
+    Ok(walker.history)
+}
+
+const MODE_TREE: i32 = 0o040000;
+
+fn is_tree(e: &TreeEntry) -> bool {
+    e.filemode() == MODE_TREE
+}
+
+/// Regular and executable files; not symlinks (their content is a path) and not gitlinks (a
+/// submodule's commit).
+fn is_file(e: &TreeEntry) -> bool {
+    matches!(e.filemode(), 0o100644 | 0o100755 | 0o100664)
+}
+
+/// Trees kept parsed; cleared when it grows past this many (a parent's trees are wanted again
+/// right after it, so a small cache serves nearly every lookup). 256 kept git/git's and
+/// rust-lang/cargo's scan times of 1024 within noise, with 17 MB less peak RSS on git/git.
+const TREE_CACHE: usize = 256;
+
+struct TreeWalker<'r> {
+    repo: &'r Repository,
+    /// File names never recorded (keyhound's own config holds rule examples on purpose).
+    exclude: &'r [&'r [u8]],
+    /// (tree, path) pairs already walked.
+    visited: HashSet<(Oid, u32)>,
+    /// (blob, path) pairs already recorded, as `blob << 32 | path`.
+    seen: HashSet<u64>,
+    cache: HashMap<Oid, Rc<Tree<'r>>>,
+    history: History,
+}
+
+impl<'r> TreeWalker<'r> {
+    /// Walks a commit's tree against its first parent's; `commit` is its index in
+    /// `history.commits`, or None to only mark what it holds as known.
+    fn walk_commit(&mut self, id: Oid, commit: Option<u32>) {
+        let found = self.repo.find_commit(id).map(|c| {
+            // A shallow boundary's parent is not there: walked against nothing.
+            let parent = c
+                .parent_ids()
+                .next()
+                .and_then(|p| self.repo.find_commit(p).ok())
+                .map(|p| p.tree_id());
+            (c.tree_id(), parent)
+        });
+        match found {
+            Ok((tree, parent)) => {
+                let mut path = Vec::with_capacity(256);
+                self.walk_tree(tree, parent, &mut path, commit);
+            }
+            Err(e) => self
+                .history
+                .warnings
+                .push(format!("commit {id}: cannot read: {}", e.message())),
+        }
+    }
+
+    fn tree(&mut self, id: Oid) -> Result<Rc<Tree<'r>>, git2::Error> {
+        if let Some(t) = self.cache.get(&id) {
+            return Ok(t.clone());
+        }
+        let tree = Rc::new(self.repo.find_tree(id)?);
+        if self.cache.len() >= TREE_CACHE {
+            self.cache.clear();
+        }
+        self.cache.insert(id, tree.clone());
+        Ok(tree)
+    }
+
+    /// Walks the tree `id` found at `path` (bytes, `/`-separated; restored on return), next to
+    /// the tree the first parent had there. The parent was walked first, so what it had (same
+    /// name, same id) is known already: only what differs is looked at.
+    fn walk_tree(&mut self, id: Oid, parent: Option<Oid>, path: &mut Vec<u8>, commit: Option<u32>) {
+        if parent == Some(id) {
+            return;
+        }
+        let at = intern_path(&mut self.history.paths, path);
+        if !self.visited.insert((id, at)) {
+            return;
+        }
+        let entries = match self.tree(id) {
+            Ok(e) => e,
+            Err(e) => {
+                let at = if path.is_empty() {
+                    "/".into()
+                } else {
+                    String::from_utf8_lossy(path)
+                };
+                self.history
+                    .warnings
+                    .push(format!("tree {id} at {at}: cannot read: {}", e.message()));
+                return;
+            }
+        };
+        let before = parent.and_then(|p| self.tree(p).ok());
+        let before_len = before.as_ref().map_or(0, |t| t.len());
+        let base = path.len();
+        let mut j = 0;
+        for entry in entries.iter() {
+            // Both lists are in git's tree order: advance the parent's to this name.
+            let mut old = None;
+            if let Some(b) = &before {
+                while j < before_len {
+                    let candidate = b.get(j).expect("index below len");
+                    match tree_order(&candidate, &entry) {
+                        Ordering::Less => j += 1,
+                        Ordering::Equal => {
+                            old = Some(candidate);
+                            break;
+                        }
+                        Ordering::Greater => break,
+                    }
+                }
+            }
+            if old
+                .as_ref()
+                .is_some_and(|o| o.id() == entry.id() && o.filemode() == entry.filemode())
+            {
+                continue;
+            }
+            let tree = is_tree(&entry);
+            if !tree && (!is_file(&entry) || self.exclude.contains(&entry.name_bytes())) {
+                continue;
+            }
+            if base > 0 {
+                path.push(b'/');
+            }
+            path.extend_from_slice(entry.name_bytes());
+            if tree {
+                let old_tree = old.filter(is_tree).map(|o| o.id());
+                self.walk_tree(entry.id(), old_tree, path, commit);
+            } else {
+                self.record(entry.id(), path, commit);
+            }
+            path.truncate(base);
+        }
+    }
+
+    fn record(&mut self, id: Oid, path: &[u8], commit: Option<u32>) {
+        let blob = intern(&mut self.history.blobs, id);
+        let path = intern_path(&mut self.history.paths, path);
+        if !self.seen.insert(u64::from(blob) << 32 | u64::from(path)) {
+            return;
+        }
+        if let Some(commit) = commit {
+            self.history.sites.push(Site { blob, path, commit });
+        }
+    }
+}
+
+/// Git's tree order: names compared bytewise, a tree's name as if it ended in `/`. Equal means
+/// the same name and the same kind (tree or not).
+fn tree_order(a: &TreeEntry, b: &TreeEntry) -> Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let n = an.len().min(bn.len());
+    match an[..n].cmp(&bn[..n]) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |name: &[u8], e: &TreeEntry| match name.get(n) {
+        Some(&c) => c,
+        None if is_tree(e) => b'/',
+        None => 0,
+    };
+    next(an, a).cmp(&next(bn, b))
+}
+
+/// Blobs in the object database that `reachable` does not hold (with `--unreachable`).
+pub fn unreachable_blobs(repo: &Repository, reachable: &History) -> Result<Vec<Oid>, GitError> {
+    let odb = repo
+        .odb()
+        .map_err(|e| GitError::Walk(e.message().to_string()))?;
+    let mut all = Vec::new();
+    odb.foreach(|id| {
+        if !reachable.contains(id) {
+            all.push(*id);
+        }
+        true
+    })
+    .map_err(|e| GitError::Walk(e.message().to_string()))?;
+    // foreach lists every object; keep the blobs (a header read, no inflating).
+    all.retain(|id| {
+        odb.read_header(*id)
+            .is_ok_and(|(_, kind)| kind == ObjectType::Blob)
+    });
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
