@@ -829,3 +829,68 @@ fn repository_content_is_never_run_and_the_repository_never_written() {
         "keyhound changed the repository"
     );
 }
+
+#[test]
+fn a_secret_allowed_inline_in_one_commit_and_added_again_without_it_is_reported() {
+    let repo = Repo::new();
+    let key = aws_key_id();
+    repo.write("app.env", &format!("KEY={key} # keyhound:allow\n"));
+    repo.commit("allowed");
+    repo.write("app.env", &format!("KEY={key}\n"));
+    let second = repo.commit("the allow dropped");
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        found(&report),
+        [("app.env".into(), "aws-access-key-id".into())]
+    );
+    assert_eq!(report[0]["commit"], second);
+    assert!(!stderr.contains("allowed inline"), "{stderr}");
+}
+
+#[test]
+fn a_staged_file_too_large_to_scan_fails_the_hook_unless_allowed() {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    repo.commit("first");
+    repo.write("dump.sql", &"x".repeat(4096));
+    repo.git(&["add", "dump.sql"]);
+    let out = keyhound()
+        .args(["staged", "--max-file-size", "1K"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("dump.sql"))
+        .unwrap_or_else(|| panic!("no line names the file: {stderr}"));
+    assert!(line.contains("over --max-file-size"), "{line}");
+    let out = keyhound()
+        .args(["staged", "--max-file-size", "1K", "--allow-too-large"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("1 too large"), "{stderr}");
+}
+
+#[test]
+fn a_bad_output_path_fails_before_the_history_is_scanned() {
+    let repo = Repo::new();
+    repo.write("app.env", &format!("KEY={}\n", aws_key_id()));
+    repo.commit("one");
+    let out = keyhound()
+        .args(["git", "-f", "json", "-o", "/no/such/dir/x.json"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/no/such/dir/x.json"), "{stderr}");
+    // No summary: nothing was scanned.
+    assert!(!stderr.contains("finding"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

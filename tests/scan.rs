@@ -397,3 +397,133 @@ fn an_unwritable_output_directory_is_an_error_and_leaves_nothing_behind() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 0);
 }
+
+#[test]
+fn the_work_trees_config_applies_to_a_subdirectory_and_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    common::git(dir.path(), &["init", "-q"]);
+    write(
+        dir.path(),
+        ".keyhound.toml",
+        "[[allowlists]]\npaths = [\"**/vendored/**\"]\n",
+    );
+    write(
+        dir.path(),
+        "src/vendored/a.env",
+        format!("K={}\n", aws_key_id()),
+    );
+    write(dir.path(), "src/b.env", format!("K={}\n", aws_key_id()));
+    for target in ["src", "src/vendored/a.env"] {
+        let out = keyhound()
+            .current_dir(dir.path())
+            .args(["scan", "-f", "json", target])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let paths: Vec<String> = found(&json(&out.stdout)).into_iter().map(|f| f.0).collect();
+        assert!(
+            !paths.iter().any(|p| p.contains("vendored")),
+            "{target}: {paths:?}"
+        );
+        assert!(stderr.contains("1 by allowlist"), "{target}: {stderr}");
+    }
+}
+
+#[test]
+fn several_roots_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = aws_key_id();
+    write(dir.path(), "a/x.env", format!("K={key}\n"));
+    write(dir.path(), "b/x.env", format!("K={key}\n"));
+    let out = keyhound()
+        .args(["scan", "-f", "json"])
+        .arg(dir.path().join("a"))
+        .arg(dir.path().join("b"))
+        .output()
+        .unwrap();
+    let mut paths: Vec<String> = found(&json(&out.stdout)).into_iter().map(|f| f.0).collect();
+    paths.sort();
+    let a = dir.path().join("a/x.env").to_string_lossy().into_owned();
+    let b = dir.path().join("b/x.env").to_string_lossy().into_owned();
+    assert_eq!(paths, [a, b]);
+    // One root is still shown relative to itself.
+    let out = keyhound()
+        .args(["scan", "-f", "json"])
+        .arg(dir.path().join("a"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        found(&json(&out.stdout)),
+        [("x.env".into(), "aws-access-key-id".into())]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_file_that_cannot_be_read_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(dir.path(), "locked.env", format!("K={}\n", aws_key_id()));
+    let locked = dir.path().join("locked.env");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = keyhound_unprivileged()
+        .args(["scan"])
+        .arg(&locked)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("locked.env") && l.contains("Permission denied")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_empty_pipe_says_so() {
+    let out = keyhound()
+        .args(["scan", "-"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("<stdin>: empty input"), "{stderr}");
+}
+
+#[test]
+fn ignored_paths_are_counted_and_named_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "build/\n*.log\n");
+    write(dir.path(), "build/out.env", format!("K={}\n", aws_key_id()));
+    write(dir.path(), "debug.log", "x\n");
+    write(dir.path(), "kept.txt", "x\n");
+    let out = keyhound().args(["scan"]).arg(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("; 2 ignored"), "{stderr}");
+    let out = keyhound()
+        .args(["scan", "-v"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for name in ["build", "debug.log"] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("skipped {name}: ignored"))),
+            "{name}: {stderr}"
+        );
+    }
+    // --no-ignore scans them.
+    let out = keyhound()
+        .args(["scan", "--no-ignore"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

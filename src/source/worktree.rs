@@ -49,20 +49,26 @@ impl Source for Worktree {
         for root in &self.roots {
             let named_file = root.is_file();
             walk(root, strip, &self.opts, sink, &|path, display, size| {
-                if !sink.wants(&|| display.clone(), size) {
-                    return;
-                }
-                match std::fs::read(path) {
-                    Ok(bytes) => sink.content(Content {
-                        provenance: Provenance::File { path: display },
-                        bytes: &bytes,
-                    }),
-                    Err(e) if named_file => sink.fatal(format!("{}: {e}", path.display())),
-                    Err(e) => sink.error(format!("{}: {e}", path.display())),
-                }
+                read(path, display, size, named_file, sink)
             });
         }
         Ok(())
+    }
+}
+
+/// Reads one file the walk found and hands it over. A file can vanish or change between the
+/// walk and the read: that is an error line, and the scan goes on.
+fn read(path: &Path, display: String, size: u64, named: bool, sink: &dyn Sink) {
+    if !sink.wants(&|| display.clone(), size) {
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => sink.content(Content {
+            provenance: Provenance::File { path: display },
+            bytes: &bytes,
+        }),
+        Err(e) if named => sink.fatal(format!("{}: {e}", path.display())),
+        Err(e) => sink.error(format!("{}: {e}", path.display())),
     }
 }
 
@@ -220,8 +226,67 @@ fn relative_display(root: &Path, path: &Path, strip: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_display;
-    use std::path::Path;
+    use super::*;
+
+    /// Keeps what a source hands over.
+    #[derive(Default)]
+    struct Kept {
+        paths: Mutex<Vec<String>>,
+        errors: Mutex<Vec<String>>,
+    }
+
+    impl Sink for Kept {
+        fn wants(&self, _: &dyn Fn() -> String, _: u64) -> bool {
+            true
+        }
+        fn content(&self, c: Content<'_>) {
+            lock(&self.paths).push(c.provenance.path().to_string());
+        }
+        fn skipped(&self, _: &str, _: Skip) {}
+        fn passed_over(&self, _: Skip, _: u64) {}
+        fn error(&self, m: String) {
+            lock(&self.errors).push(m);
+        }
+        fn fatal(&self, m: String) {
+            lock(&self.errors).push(m);
+        }
+        fn note(&self, _: String) {}
+    }
+
+    /// The fault matrix's "file deleted during the walk", made deterministic: the walk has
+    /// found `c.env` (listed, its size read) and it is deleted just before it is read. It is
+    /// reported in one line, and the other files are still handed over.
+    #[test]
+    fn a_file_deleted_during_the_walk_is_reported_and_the_rest_scanned() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.env", "b.env", "c.env"] {
+            std::fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let opts = WalkOptions {
+            respect_ignore: false,
+            hidden: true,
+            threads: 2,
+            exclude_names: Vec::new(),
+            name_ignored: false,
+        };
+        let kept = Kept::default();
+        walk(dir.path(), true, &opts, &kept, &|path, display, size| {
+            if display == "c.env" {
+                std::fs::remove_file(path).unwrap();
+            }
+            read(path, display, size, false, &kept)
+        });
+        let mut paths = kept.paths.into_inner().unwrap();
+        paths.sort();
+        assert_eq!(paths, ["a.env", "b.env"]);
+        let errors = kept.errors.into_inner().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("c.env") && errors[0].contains("No such file"),
+            "{errors:?}"
+        );
+        assert!(!errors[0].contains('\n'));
+    }
 
     #[test]
     fn display_is_relative_to_the_root() {
