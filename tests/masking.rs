@@ -53,20 +53,24 @@ impl Source for InMemory {
     }
 }
 
-/// Every format's output for `text`, with `redact` as `--redact` gives it.
-fn outputs(matcher: &Matcher, text: &[u8], redact: Option<usize>) -> Vec<(Format, String, usize)> {
+/// `source` through the scanner and `filter`.
+fn scan(source: &dyn Source, matcher: &Matcher, filter: &Filter) -> scanner::Outcome {
     let opts = ScanOptions {
         max_file_size: u64::MAX,
         fail_too_large: false,
         progress: false,
     };
+    scanner::run(source, matcher, &opts, filter, &Collected::default()).expect("scans")
+}
+
+/// Every format's output for `text`, with `redact` as `--redact` gives it.
+fn outputs(matcher: &Matcher, text: &[u8], redact: Option<usize>) -> Vec<(Format, String, usize)> {
     let filter = Filter {
         redact,
         ..Filter::default()
     };
     let diag = Collected::default();
-    let outcome =
-        scanner::run(&InMemory(text.to_vec()), matcher, &opts, &filter, &diag).expect("scans");
+    let outcome = scan(&InMemory(text.to_vec()), matcher, &filter);
     let formats = [
         Format::Human,
         Format::Json,
@@ -266,20 +270,7 @@ fn staged_provenance_keeps_only_added_lines() {
         alnum(20, 5),
         alnum(20, 9)
     );
-    let opts = ScanOptions {
-        max_file_size: u64::MAX,
-        fail_too_large: false,
-        progress: false,
-    };
-    let diag = Collected::default();
-    let outcome = scanner::run(
-        &Staged(text.into_bytes()),
-        &matcher,
-        &opts,
-        &Filter::default(),
-        &diag,
-    )
-    .unwrap();
+    let outcome = scan(&Staged(text.into_bytes()), &matcher, &Filter::default());
     let lines: Vec<usize> = outcome.findings.iter().map(|f| f.line).collect();
     assert_eq!(lines, [2]);
 }

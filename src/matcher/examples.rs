@@ -22,7 +22,10 @@ pub fn check(rules: &[Rule]) -> Vec<ExampleFailure> {
             failures.push(ExampleFailure {
                 rule_id: rule.id.clone(),
                 example: String::new(),
-                problem: format!("regex does not compile: {}", rules::one_line(&e)),
+                problem: format!(
+                    "regex does not compile: {}",
+                    rules::one_line(&e.to_string())
+                ),
             });
             continue;
         }

@@ -48,28 +48,46 @@ impl Source for Worktree {
         let strip = self.roots.len() == 1;
         for root in &self.roots {
             let named_file = root.is_file();
-            walk(root, strip, &self.opts, sink, &|path, display, size| {
-                read(path, display, size, named_file, sink)
+            walk(root, strip, &self.opts, sink, &|path, display| {
+                read(path, display, named_file, sink)
             });
         }
         Ok(())
     }
 }
 
-/// Reads one file the walk found and hands it over. A file can vanish or change between the
-/// walk and the read: that is an error line, and the scan goes on.
-fn read(path: &Path, display: String, size: u64, named: bool, sink: &dyn Sink) {
+/// Reads one file the walk found and hands it over. Its size comes from the open file, so a
+/// file costs one open, one fstat and its reads. A file can vanish or change between the walk
+/// and the read: that is an error line, and the scan goes on.
+fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
+    use std::io::Read;
+    let fail = |e: std::io::Error| {
+        let message = format!("{}: {e}", path.display());
+        if named {
+            sink.fatal(message)
+        } else {
+            sink.error(message)
+        }
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return fail(e),
+    };
     if !sink.wants(&|| display.clone(), size) {
         return;
     }
-    match std::fs::read(path) {
-        Ok(bytes) => sink.content(Content {
-            provenance: Provenance::File { path: display },
-            bytes: &bytes,
-        }),
-        Err(e) if named => sink.fatal(format!("{}: {e}", path.display())),
-        Err(e) => sink.error(format!("{}: {e}", path.display())),
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    if let Err(e) = file.read_to_end(&mut bytes) {
+        return fail(e);
     }
+    sink.content(Content {
+        provenance: Provenance::File { path: display },
+        bytes: &bytes,
+    });
 }
 
 /// Counts (and with `name_ignored`, names) the entries the walker's ignore rules leave out:
@@ -113,13 +131,13 @@ impl IgnoredTally {
 }
 
 /// Hands each regular file under `root` (or `root` itself when it is a file) to `visit` as
-/// (path, shown path, size), on the walker's own threads; tells `sink` what it passes over.
+/// (path, shown path), on the walker's own threads; tells `sink` what it passes over.
 fn walk(
     root: &Path,
     strip: bool,
     opts: &WalkOptions,
     sink: &dyn Sink,
-    visit: &(dyn Fn(&Path, String, u64) + Sync),
+    visit: &(dyn Fn(&Path, String) + Sync),
 ) {
     let tally = (opts.respect_ignore || !opts.hidden).then(|| IgnoredTally {
         names: opts.name_ignored.then(Mutex::default),
@@ -171,10 +189,7 @@ fn walk(
             } else if !kind.is_file() {
                 sink.skipped(&display(), Skip::NotARegularFile);
             } else {
-                match entry.metadata() {
-                    Ok(meta) => visit(entry.path(), display(), meta.len()),
-                    Err(e) => sink.error(walk_error(&e)),
-                }
+                visit(entry.path(), display());
             }
             WalkState::Continue
         })
@@ -270,11 +285,11 @@ mod tests {
             name_ignored: false,
         };
         let kept = Kept::default();
-        walk(dir.path(), true, &opts, &kept, &|path, display, size| {
+        walk(dir.path(), true, &opts, &kept, &|path, display| {
             if display == "c.env" {
                 std::fs::remove_file(path).unwrap();
             }
-            read(path, display, size, false, &kept)
+            read(path, display, false, &kept)
         });
         let mut paths = kept.paths.into_inner().unwrap();
         paths.sort();
