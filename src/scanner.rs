@@ -43,7 +43,7 @@ pub fn run(
     diag: &dyn Diagnostics,
 ) -> Result<Outcome, SourceError> {
     let started = Instant::now();
-    let scanner = Scanner::new(matcher, opts, diag);
+    let scanner = Scanner::new(matcher, opts, diag, source.unit().name());
     source.scan(&scanner)?;
     scanner.bar.finish_and_clear();
     for problem in matcher.problems() {
@@ -116,17 +116,25 @@ struct Scanner<'a> {
     counts: Counts,
     found: Mutex<Vec<Finding>>,
     bar: ProgressBar,
+    /// What the bar counts: files or blobs.
+    unit: &'static str,
 }
 
 impl<'a> Scanner<'a> {
-    fn new(matcher: &'a Matcher, opts: &'a ScanOptions, diag: &'a dyn Diagnostics) -> Self {
+    fn new(
+        matcher: &'a Matcher,
+        opts: &'a ScanOptions,
+        diag: &'a dyn Diagnostics,
+        unit: &'static str,
+    ) -> Self {
         Scanner {
             matcher,
             opts,
             diag,
             counts: Counts::default(),
             found: Mutex::new(Vec::new()),
-            bar: progress_bar(opts.progress),
+            bar: progress_bar(opts.progress, unit),
+            unit,
         }
     }
 
@@ -244,26 +252,26 @@ impl Sink for Scanner<'_> {
 
     fn expect(&self, items: u64) {
         self.bar.set_length(items);
-        self.bar.set_style(style(true));
+        self.bar.set_style(style(true, self.unit));
     }
 }
 
 /// A progress bar on stderr, or a hidden one. A tree is scanned as it is walked, so its size
 /// is not known ahead: a count and a rate until a source says how many items are coming.
-fn progress_bar(show: bool) -> ProgressBar {
+fn progress_bar(show: bool, unit: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(style(false));
+    bar.set_style(style(false, unit));
     bar
 }
 
-fn style(bounded: bool) -> ProgressStyle {
+fn style(bounded: bool, unit: &str) -> ProgressStyle {
     let template = if bounded {
-        "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len}, {msg}, {eta} left"
+        format!("{{spinner}} {{elapsed_precise}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {unit}s, {{msg}}, {{eta}} left")
     } else {
-        "{spinner} {elapsed_precise} {human_pos}, {msg}"
+        format!("{{spinner}} {{elapsed_precise}} {{human_pos}} {unit}s, {{msg}}")
     };
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+    ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
