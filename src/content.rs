@@ -208,24 +208,71 @@ pub enum ContentKind {
     Lockfile,
     /// Minified or generated code: generic matches there are less likely to be real.
     Generated,
-    /// Tests and fixtures: full of made-up credentials; generic matches there are less likely
-    /// to be real too.
-    Test,
 }
 
-/// Directory names that hold tests and test data.
+/// Directory names that hold tests and test data (git's own tests live in `t/`).
 const TEST_DIRS: &[&str] = &[
+    "t",
     "test",
     "tests",
     "__tests__",
+    "testing",
     "spec",
     "specs",
     "testdata",
     "test_data",
+    "test-data",
+    "testfiles",
+    "test_files",
+    "fixture",
     "fixtures",
+    "__fixtures__",
+    "test-fixtures",
+    "test_fixtures",
     "mocks",
     "__mocks__",
+    "mock",
+    "e2e",
+    "unittests",
+    "integration_tests",
+    "integration-tests",
 ];
+
+/// Whether `path` is a test or a test fixture: a directory of tests above it, or a test
+/// file's name. Credentials there are mostly made up, so findings there are lowered a level
+/// and marked (`test_path`).
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split(['/', '\\']);
+    let name = parts.next_back().unwrap_or("");
+    if parts.any(|d| TEST_DIRS.contains(&d)) {
+        return true;
+    }
+    name.starts_with("test_")
+        || [
+            "_test.go",
+            "_test.py",
+            "_test.rb",
+            "_test.rs",
+            ".test.js",
+            ".test.ts",
+            ".test.jsx",
+            ".test.tsx",
+            ".spec.js",
+            ".spec.ts",
+            ".spec.jsx",
+            ".spec.tsx",
+            "test.java",
+            "tests.java",
+            "test.kt",
+            "tests.cs",
+            "test.cs",
+            "_spec.rb",
+            "test.php",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
 
 /// File names of dependency lockfiles.
 const LOCKFILES: &[&str] = &[
@@ -281,27 +328,8 @@ impl ContentKind {
         let enough = bytes.len() / 1000;
         let long_lines =
             bytes.len() > 4096 && memchr::memchr_iter(b'\n', bytes).take(enough).count() < enough;
-        let lower = path.to_ascii_lowercase();
-        let mut dirs = lower.split(['/', '\\']);
-        dirs.next_back();
-        let test_dir = dirs.any(|d| TEST_DIRS.contains(&d));
-        let test_file = name.starts_with("test_")
-            || [
-                "_test.go",
-                "_test.py",
-                ".test.js",
-                ".test.ts",
-                ".spec.js",
-                ".spec.ts",
-                "test.java",
-                "_spec.rb",
-            ]
-            .iter()
-            .any(|suffix| name.ends_with(suffix));
         if generated_name || long_lines {
             ContentKind::Generated
-        } else if test_dir || test_file {
-            ContentKind::Test
         } else {
             ContentKind::Source
         }
@@ -417,16 +445,31 @@ mod tests {
             ContentKind::Source
         );
         assert_eq!(
-            ContentKind::of("pkg/auth/token_test.go", b"x"),
-            ContentKind::Test
-        );
-        assert_eq!(
-            ContentKind::of("test/unit/auth.py", b"x"),
-            ContentKind::Test
-        );
-        assert_eq!(
             ContentKind::of("src/attestation.rs", b"x"),
             ContentKind::Source
         );
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "pkg/auth/token_test.go",
+            "test/unit/auth.py",
+            "t/t5551-http-fetch-smart.sh",
+            "internal/testdata/config.yaml",
+            "src/__fixtures__/keys.json",
+            "spec/fixtures/creds.yml",
+            "web/login.spec.ts",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "src/attestation.rs",
+            "contest/main.go",
+            "t.py",
+            "latest/app.js",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 }

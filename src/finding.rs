@@ -32,6 +32,10 @@ pub struct Finding {
     pub line_content: String,
     pub entropy: f64,
     pub confidence: Confidence,
+    /// Found in a test or a test fixture (`content::is_test_path`): one confidence level
+    /// lower, since credentials there are mostly made up.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test_path: bool,
     /// Whether an offline validator proved the structure (checksum, key encoding, JSON).
     pub validation: Validation,
     /// What validation learned: expiry, encryption, the account, or why it failed.
@@ -111,6 +115,7 @@ pub fn locate(
     matches: &[RawMatch],
 ) -> Vec<Finding> {
     let path = origin.path();
+    let test_path = crate::content::is_test_path(path);
     let mut lines = LineCursor::new(data);
     matches
         .iter()
@@ -133,7 +138,12 @@ pub fn locate(
                 secret: String::from_utf8_lossy(secret).into_owned(),
                 line_content: context_line(data, line_start, m.start),
                 entropy: (m.entropy * 1000.0).round() / 1000.0,
-                confidence: m.confidence,
+                confidence: if test_path {
+                    m.confidence.lower()
+                } else {
+                    m.confidence
+                },
+                test_path,
                 validation: m.validation,
                 validation_detail: m.detail.clone(),
                 decoded: m.decoded.as_ref().map(|d| d.how.clone()),
@@ -265,6 +275,7 @@ impl Finding {
             line_content: "s".into(),
             entropy: 0.0,
             confidence,
+            test_path: false,
             validation: Validation::NotChecked,
             validation_detail: None,
             decoded: None,
@@ -342,7 +353,11 @@ pub fn pair_up(matcher: &Matcher, findings: Vec<Finding>) -> Vec<Finding> {
         .filter(|(_, taken)| !taken)
         .map(|((mut f, paired), _)| {
             if !paired.is_empty() {
-                f.confidence = Confidence::High;
+                f.confidence = if f.test_path {
+                    Confidence::High.lower()
+                } else {
+                    Confidence::High
+                };
                 f.paired = paired;
             }
             f

@@ -365,7 +365,7 @@ impl Matcher {
             if generic::is_not_a_secret(name, secret, after, line, password) {
                 return None;
             }
-            if matches!(kind, ContentKind::Generated | ContentKind::Test) {
+            if kind == ContentKind::Generated {
                 confidence = confidence.lower();
             }
         }

@@ -110,11 +110,52 @@ pub fn is_placeholder(value: &[u8]) -> bool {
             return true;
         }
     }
-    // `$VAR`, `@var`, `%VAR%`: a reference to where the secret really lives.
-    if matches!(value.first(), Some(b'$' | b'@' | b'%')) {
+    if is_reference(value) || is_elided(value) {
         return true;
     }
-    is_low_variety(value) || is_sequential(value)
+    is_low_variety(value) || is_sequential(value) || has_sequential_run(value)
+}
+
+/// `$VAR`, `$config.db.password`, `@var`, `%VAR%`: a reference to where the secret really
+/// lives. A crypt hash (`$2b$12$…`, `$6$salt$…`) starts with `$` too, but no name follows.
+fn is_reference(value: &[u8]) -> bool {
+    let (Some(&sigil), Some(&next)) = (value.first(), value.get(1)) else {
+        return false;
+    };
+    matches!(sigil, b'$' | b'@' | b'%')
+        && (next.is_ascii_alphabetic() || next == b'_')
+        && value[1..]
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'%' | b'-'))
+}
+
+/// `ghp_abc123...`, `sk_live_…`: a value cut short in documentation.
+fn is_elided(value: &[u8]) -> bool {
+    value.ends_with(b"...") || value.ends_with("…".as_bytes())
+}
+
+/// Eight or more consecutive letters or digits in order somewhere in the value, counting its
+/// letters and its digits apart: `sk_abcdefgh…`, `…1234567890`, `a1b2c3d4e5f6g7h8`, and the
+/// SDK samples' `AbC123dEf456GhI789jKl012`. Random text holds such a run about once in
+/// 26^7 positions.
+fn has_sequential_run(value: &[u8]) -> bool {
+    const RUN: usize = 8;
+    let letters = value
+        .iter()
+        .filter(|b| b.is_ascii_alphabetic())
+        .map(u8::to_ascii_lowercase);
+    let digits = value.iter().copied().filter(u8::is_ascii_digit);
+    let longest = |seq: &mut dyn Iterator<Item = u8>| {
+        let (mut best, mut run, mut prev) = (0, 0, None::<u8>);
+        for b in seq {
+            let next = prev.map(|p| if p == b'9' { b'0' } else { p + 1 });
+            run = if next == Some(b) { run + 1 } else { 1 };
+            best = best.max(run);
+            prev = Some(b);
+        }
+        best
+    };
+    longest(&mut { letters }) >= RUN || longest(&mut { digits }) >= RUN
 }
 
 /// Fewer than four distinct bytes (`aaaaaaaa`, `abababab`, `00000000`).
@@ -187,9 +228,19 @@ mod tests {
             "$SECRET_KEY",
             "AKIAIOSFODNN7EXAMPLE",
             "password",
+            "$config.db.password",
+            "sk_live_abcdefghXq9Z2mLw",
+            "token_x9Q1234567890",
+            "a1b2c3d4e5f6g7h8i9j0",
+            "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+            "ghp_Zx81kLq0...",
         ] {
             assert!(is_placeholder(v.as_bytes()), "{v} should be a placeholder");
         }
+        // A crypt hash starts with `$` but names nothing.
+        assert!(!is_placeholder(
+            b"$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"
+        ));
     }
 
     #[test]
