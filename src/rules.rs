@@ -134,6 +134,10 @@ pub struct Rule {
     /// and lose ties against provider rules.
     #[serde(default)]
     pub generic: bool,
+    /// The secret is percent-encoded where it stands (a URL's userinfo): it is reported as it
+    /// decodes (`p%40ss` is the password `p@ss`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub percent_encoded: bool,
     /// The secret is chosen by a person (a password), not generated: generic filtering judges
     /// it as a password, not by how random it looks.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -330,6 +330,31 @@ fn hex_decode(s: &[u8]) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A URL part with its `%XX` escapes decoded (a password `p%40ss` is `p@ss`), when it has
+/// any and decodes to text.
+pub fn unescape_percent(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut escapes = 0;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(hex_decode)
+                .and_then(|h| h.first().copied())
+            {
+                out.push(b);
+                escapes += 1;
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    (escapes > 0 && is_text(&out)).then_some(out)
+}
+
 /// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text, with
 /// the input offset of each output byte.
 fn percent_decode(s: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {

@@ -35,6 +35,56 @@ pub fn is_not_a_secret(
     if trimmed.ends_with(b"id") || trimmed.ends_with(b"ids") {
         return true;
     }
+    // `"timePasswordChanged": 1589282475000`, `PASSWORD_MAX_AGE = 7776000`: a number under a
+    // name that says it counts or dates something.
+    if value.iter().all(u8::is_ascii_digit)
+        && contains_any(
+            &name,
+            &[
+                b"time",
+                b"date",
+                b"changed",
+                b"created",
+                b"updated",
+                b"expir",
+                b"count",
+                b"length",
+                b"len",
+                b"size",
+                b"min",
+                b"max",
+                b"age",
+                b"ttl",
+                b"timeout",
+                b"retr",
+                b"attempt",
+                b"port",
+                b"version",
+                b"interval",
+                b"period",
+                b"days",
+                b"seconds",
+            ],
+        )
+    {
+        return true;
+    }
+    // `#password-field`, `.token-input`: a CSS selector; `users#update`: a route;
+    // `required|string|min:8`: a validation rule.
+    if matches!(value.first(), Some(b'#' | b'.'))
+        || is_route(value)
+        || value
+            .split(|&b| b == b'|')
+            .filter(|p| !p.is_empty())
+            .count()
+            >= 2
+            && value.split(|&b| b == b'|').all(|p| {
+                p.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b':' || *b == b'_')
+            })
+    {
+        return true;
+    }
     // `2fFZuXXX_CXB5XXXDGMRXXX…`: a value masked by hand.
     let lower = value.to_ascii_lowercase();
     if lower.windows(3).filter(|w| w == b"xxx").count() >= 2 {
@@ -119,9 +169,39 @@ fn is_integrity(v: &[u8]) -> bool {
     .any(|p| v.starts_with(p))
 }
 
-/// `1.2.3`, `v10.4.0-beta.1`.
+/// `controller#action` (Rails routes), `Class#method` (documentation).
+fn is_route(v: &[u8]) -> bool {
+    let mut parts = v.split(|&b| b == b'#');
+    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let word = |p: &[u8]| {
+        !p.is_empty()
+            && p.iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'/' | b':' | b'.'))
+    };
+    word(a) && word(b)
+}
+
+/// `1.2.3`, `v10.4.0-beta.1`, and with a name before it: `artifact-1.2.3`,
+/// `spring-boot-starter-3.2.1`.
 fn is_version(v: &[u8]) -> bool {
     let v = v.strip_prefix(b"v").unwrap_or(v);
+    // A name, then `-` or `_`, then the version.
+    let named = v
+        .iter()
+        .position(u8::is_ascii_digit)
+        .filter(|&i| i > 1 && matches!(v[i - 1], b'-' | b'_'))
+        .filter(|&i| {
+            v[..i - 1]
+                .iter()
+                .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_'))
+        });
+    if let Some(i) = named {
+        if is_version(&v[i..]) {
+            return true;
+        }
+    }
     let core_end = v
         .iter()
         .position(|&b| b == b'-' || b == b'+')
@@ -292,6 +372,13 @@ mod tests {
             "n9ZhyiA4uoRgnatmUdjAWtGSU8po-799NksnRH9u"
         ));
         assert!(!rejected("token = ", "Hbn88HxjSI6bWHtP3fS2qHx6"));
+        assert!(!is_not_a_secret(
+            b"password = \"",
+            b"Tr0ub4dor&3xx",
+            b"\"",
+            b"",
+            true
+        ));
         // A UUID where the name says secret.
         assert!(!rejected(
             "client_secret=",
@@ -337,6 +424,12 @@ mod tests {
             "super::Win32::Foundation::UNICODE_STRING"
         ));
         assert!(rejected("utf8_passthru: ", "self.utf8_passthru"));
+        assert!(rejected("\"timePasswordChanged\":", "1589282475000"));
+        assert!(rejected("password_selector = '", "#password-field"));
+        assert!(rejected("token_route: '", "sessions#refresh"));
+        assert!(rejected("'password' => '", "required|string|confirmed"));
+        assert!(rejected("secret_artifact = ", "artifact-1.2.3"));
+        assert!(rejected("token_lib = ", "spring-security-oauth2-2.5.2"));
         // `NAME: Type = value`: the candidate is a type.
         assert!(is_not_a_secret(
             b"D3DVSD_TOKEN_END: ",

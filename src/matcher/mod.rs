@@ -58,6 +58,9 @@ pub struct DecodedSecret {
     /// `base64`, or `base64 → base64` two layers deep.
     pub how: String,
     pub secret: Vec<u8>,
+    /// Matched in the text as written, only shown decoded (a URL's percent-encoded
+    /// password), rather than found in decoded text.
+    pub in_place: bool,
 }
 
 struct CompiledRule {
@@ -225,10 +228,12 @@ impl Matcher {
                     Some(d) => DecodedSecret {
                         how: format!("{} → {}", run.encoding.name(), d.how),
                         secret: d.secret,
+                        in_place: false,
                     },
                     None => DecodedSecret {
                         how: run.encoding.name().to_string(),
                         secret: buf[m.start..m.end].to_vec(),
+                        in_place: false,
                     },
                 };
                 out.push(RawMatch {
@@ -350,7 +355,11 @@ impl Matcher {
         // A code identifier (`getPassword`) is a name, not a secret, unless the provider's
         // format fixes the value's prefix: random capitals after `AKIA` are a key (3.6% of AWS
         // key ids have no digit). A generic rule's keywords name variables, not prefixes.
+        // A quoted single word after `password =` is a (weak) password, not a name in code.
+        let quoted = start > 0 && matches!(data[start - 1], b'"' | b'\'' | b'`');
+        let chosen_word = rule.human_chosen && quoted && placeholder::is_single_word(secret);
         if placeholder::is_identifier(secret)
+            && !chosen_word
             && (rule.generic || !starts_with_keyword(rule, secret))
         {
             return None;
@@ -382,6 +391,18 @@ impl Matcher {
             validation = verdict.validation;
             detail = verdict.detail;
         }
+        // A URL's userinfo is percent-encoded: the password is what it decodes to.
+        let decoded = rule
+            .percent_encoded
+            .then(|| decode::unescape_percent(&data[start..end]))
+            .flatten()
+            .map(|secret| {
+                Box::new(DecodedSecret {
+                    how: "percent".into(),
+                    secret,
+                    in_place: true,
+                })
+            });
         Some(RawMatch {
             rule: idx,
             start,
@@ -390,7 +411,7 @@ impl Matcher {
             confidence,
             validation,
             detail,
-            decoded: None,
+            decoded,
         })
     }
 }
@@ -416,7 +437,7 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
         ra.generic
             .cmp(&rb.generic)
             .then(rb.confidence.cmp(&ra.confidence))
-            .then(a.decoded.is_some().cmp(&b.decoded.is_some()))
+            .then(found_decoded(a).cmp(&found_decoded(b)))
             .then(a.rule.cmp(&b.rule))
             .then(a.start.cmp(&b.start))
     });
@@ -433,6 +454,11 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
     }
     kept.sort_by_key(|m| (m.start, m.end, m.rule));
     kept
+}
+
+/// Whether a match was found in decoded text (not merely shown decoded).
+fn found_decoded(m: &RawMatch) -> bool {
+    m.decoded.as_ref().is_some_and(|d| !d.in_place)
 }
 
 /// Whether `secret` begins with one of the rule's keywords (keywords are lowercase).
@@ -511,6 +537,24 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_percent_encoded_url_password_is_reported_decoded_and_whole() {
+        let text = rule(
+            "url",
+            "://",
+            r"[a-z]+://[^\s:@/]{1,64}:([^\s@/]{3,128})@[A-Za-z0-9._-]{2,253}",
+            "high",
+            false,
+        ) + "percent_encoded = true\n";
+        let m = Matcher::new(parse_rules("t", &text).unwrap());
+        let line = b"DB=postgres://app:Zq8%40Lm2%40xR9vT@db.internal:5432/app";
+        let hits = m.scan(line, ContentKind::Source);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let d = hits[0].decoded.as_ref().expect("shown decoded");
+        assert_eq!(d.secret, b"Zq8@Lm2@xR9vT");
+        assert_eq!(&line[hits[0].start..hits[0].end], b"Zq8%40Lm2%40xR9vT");
     }
 
     #[test]

@@ -116,17 +116,27 @@ pub fn is_placeholder(value: &[u8]) -> bool {
     is_low_variety(value) || is_sequential(value) || has_sequential_run(value)
 }
 
-/// `$VAR`, `$config.db.password`, `@var`, `%VAR%`: a reference to where the secret really
-/// lives. A crypt hash (`$2b$12$…`, `$6$salt$…`) starts with `$` too, but no name follows.
+/// `$VAR`, `$PWD/askpass`, `$config.db.password`, `@var`, `%VAR%`: a reference to where the
+/// secret really lives. A crypt hash starts with `$` too, but its scheme is followed by
+/// another `$` (`$2b$12$…`, `$6$salt$…`, `$apr1$…`, `$P$…`).
 fn is_reference(value: &[u8]) -> bool {
     let (Some(&sigil), Some(&next)) = (value.first(), value.get(1)) else {
         return false;
     };
-    matches!(sigil, b'$' | b'@' | b'%')
-        && (next.is_ascii_alphabetic() || next == b'_')
-        && value[1..]
+    if !(next.is_ascii_alphabetic() || next == b'_') {
+        return false;
+    }
+    let name_end = value[1..]
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .map_or(value.len(), |i| i + 1);
+    match sigil {
+        b'$' => value.get(name_end) != Some(&b'$'),
+        b'@' | b'%' => value[name_end..]
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'%' | b'-'))
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'%' | b'-')),
+        _ => false,
+    }
 }
 
 /// `ghp_abc123...`, `sk_live_…`: a value cut short in documentation.
@@ -208,9 +218,30 @@ pub fn is_identifier(value: &[u8]) -> bool {
     humps * 5 <= letters
 }
 
+/// One word of letters (`sunshine`, `Dragonfly`), not a compound name (`userPassword`,
+/// `newpassword`): what people choose as a weak password.
+pub fn is_single_word(value: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[b"pass", b"word", b"secret", b"token", b"key", b"auth"];
+    let lower = value.to_ascii_lowercase();
+    value.iter().all(u8::is_ascii_alphabetic)
+        && value[1..].iter().all(u8::is_ascii_lowercase)
+        && !NAMES
+            .iter()
+            .any(|n| lower.windows(n.len()).any(|w| w == *n))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{is_identifier, is_placeholder};
+    use super::{is_identifier, is_placeholder, is_single_word};
+
+    #[test]
+    fn single_words() {
+        assert!(is_single_word(b"sunshine"));
+        assert!(is_single_word(b"Dragonfly"));
+        assert!(!is_single_word(b"userPassword"));
+        assert!(!is_single_word(b"newpassword"));
+        assert!(!is_single_word(b"hunter22"));
+    }
 
     #[test]
     fn rejects_placeholders() {
