@@ -208,7 +208,22 @@ pub enum ContentKind {
     Lockfile,
     /// Minified or generated code: generic matches there are less likely to be real.
     Generated,
+    /// Configuration (YAML, .env, INI, properties, TOML): an unquoted value is a literal, not
+    /// a name in code, so `password: sunshine` is a password.
+    Config,
 }
+
+/// File name endings of configuration files.
+const CONFIG_ENDINGS: &[&str] = &[
+    ".yaml",
+    ".yml",
+    ".env",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".properties",
+    ".toml",
+];
 
 /// Directory names that hold tests and test data (git's own tests live in `t/`).
 const TEST_DIRS: &[&str] = &[
@@ -330,6 +345,8 @@ impl ContentKind {
             bytes.len() > 4096 && memchr::memchr_iter(b'\n', bytes).take(enough).count() < enough;
         if generated_name || long_lines {
             ContentKind::Generated
+        } else if CONFIG_ENDINGS.iter().any(|e| name.ends_with(e)) || name.starts_with(".env") {
+            ContentKind::Config
         } else {
             ContentKind::Source
         }
@@ -448,6 +465,20 @@ mod tests {
             ContentKind::of("src/attestation.rs", b"x"),
             ContentKind::Source
         );
+    }
+
+    #[test]
+    fn configuration_files() {
+        for p in [
+            "deploy/values.yaml",
+            ".env",
+            ".env.production",
+            "app.ini",
+            "gradle.properties",
+        ] {
+            assert_eq!(ContentKind::of(p, b"a: b\n"), ContentKind::Config, "{p}");
+        }
+        assert_eq!(ContentKind::of("app.py", b"a = b\n"), ContentKind::Source);
     }
 
     #[test]

@@ -355,9 +355,11 @@ impl Matcher {
         // A code identifier (`getPassword`) is a name, not a secret, unless the provider's
         // format fixes the value's prefix: random capitals after `AKIA` are a key (3.6% of AWS
         // key ids have no digit). A generic rule's keywords name variables, not prefixes.
-        // A quoted single word after `password =` is a (weak) password, not a name in code.
+        // A single word after `password =`, quoted or in a config file, is a (weak) password,
+        // not a name in code.
         let quoted = start > 0 && matches!(data[start - 1], b'"' | b'\'' | b'`');
-        let chosen_word = rule.human_chosen && quoted && placeholder::is_single_word(secret);
+        let literal = quoted || kind == ContentKind::Config;
+        let chosen_word = rule.human_chosen && literal && placeholder::is_single_word(secret);
         if placeholder::is_identifier(secret)
             && !chosen_word
             && (rule.generic || !starts_with_keyword(rule, secret))

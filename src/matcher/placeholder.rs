@@ -29,13 +29,9 @@ const MARKERS: &[&str] = &[
     "insert_",
     "insert-",
     "${",
-    "{{",
-    "}}",
     "$(",
     "%(",
     "%s",
-    "<",
-    ">",
     "process.env",
     "os.environ",
     "getenv",
@@ -92,7 +88,7 @@ fn markers() -> &'static AhoCorasick {
 }
 
 pub fn is_placeholder(value: &[u8]) -> bool {
-    if markers().is_match(value) {
+    if has_marker(value) || is_template(value) {
         return true;
     }
     let start = value.iter().position(u8::is_ascii_alphanumeric);
@@ -137,6 +133,42 @@ fn is_reference(value: &[u8]) -> bool {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'%' | b'-')),
         _ => false,
     }
+}
+
+/// Whether a marker is in `value`. Four `x`s in a row turn up by chance in long random values
+/// (about once in a 10 kB key), so past 64 bytes a run of them must be eight long.
+fn has_marker(value: &[u8]) -> bool {
+    const XXXX: usize = 1;
+    debug_assert_eq!(MARKERS[XXXX], "xxxx");
+    markers().find_overlapping_iter(value).any(|m| {
+        m.pattern().as_usize() != XXXX
+            || value.len() <= 64
+            || value[m.start()..]
+                .iter()
+                .take_while(|b| b.eq_ignore_ascii_case(&b'x'))
+                .count()
+                >= 8
+    })
+}
+
+/// `<token>`, `<your api key>`, `{{ .Values.token }}`: a slot to fill in. A bare `<` or `{`
+/// is just a character (WordPress salts have them).
+fn is_template(value: &[u8]) -> bool {
+    let angle = value.iter().position(|&b| b == b'<').is_some_and(|open| {
+        value[open + 1..]
+            .iter()
+            .position(|&b| b == b'>')
+            .is_some_and(|len| {
+                let inner = &value[open + 1..open + 1 + len];
+                !inner.is_empty()
+                    && inner.iter().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' ' | b'.')
+                    })
+            })
+    });
+    let braces = memchr::memmem::find(value, b"{{")
+        .is_some_and(|open| memchr::memmem::find(&value[open..], b"}}").is_some());
+    angle || braces
 }
 
 /// `ghp_abc123...`, `sk_live_…`: a value cut short in documentation.

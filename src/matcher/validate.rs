@@ -345,7 +345,15 @@ fn basic_auth(secret: &[u8]) -> Verdict {
     let printable = raw.iter().all(|&b| (0x20..0x7f).contains(&b));
     match raw.iter().position(|&b| b == b':') {
         Some(i) if printable && i > 0 && i + 1 < raw.len() => {
-            let user = String::from_utf8_lossy(&raw[..i]).into_owned();
+            let (user, password) = (&raw[..i], &raw[i + 1..]);
+            // `foo:bar`, `user:password`, `admin:admin`: documentation, not a login.
+            if password.len() < 6
+                || password == user
+                || super::placeholder::is_placeholder(password)
+            {
+                return Verdict::invalid("a placeholder user:password");
+            }
+            let user = String::from_utf8_lossy(user).into_owned();
             Verdict::valid(Some(format!("user {user}")))
         }
         _ => Verdict::invalid("does not decode to user:password"),
@@ -548,6 +556,20 @@ mod tests {
             "pgp-private-key",
             pem("PGP PRIVATE KEY BLOCK", &public).as_bytes()
         ));
+    }
+
+    #[test]
+    fn placeholder_basic_auth_is_not_a_valid_structure() {
+        for pair in [
+            "foo:bar",
+            "user:password",
+            "admin:admin",
+            "alice:changeme",
+            "a:b",
+        ] {
+            let v = check(Validator::BasicAuth, STANDARD.encode(pair).as_bytes());
+            assert_eq!(v.validation, Validation::InvalidStructure, "{pair}");
+        }
     }
 
     #[test]
