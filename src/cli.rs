@@ -34,6 +34,10 @@ pub enum Command {
     /// Scan what is staged for the next commit; only added or changed lines are reported
     /// (for pre-commit hooks).
     Staged(StagedArgs),
+    /// Say why each candidate secret on a line was reported or not: which stage (keyword,
+    /// regex, entropy, placeholder, identifier, validator, overlap, allowlist, baseline…)
+    /// kept or dropped it.
+    Explain(ExplainArgs),
     /// List the built-in rules or check a rules file.
     Rules {
         #[command(subcommand)]
@@ -227,6 +231,16 @@ pub struct GitArgs {
     /// Also scan the history of submodules checked out in the repository.
     #[arg(long)]
     pub recurse_submodules: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// FILE, or FILE:LINE for one line. Without a line, every line where a rule's keyword
+    /// occurs is explained.
+    pub target: String,
 
     #[command(flatten)]
     pub common: CommonArgs,

@@ -14,6 +14,17 @@ pub fn is_not_a_secret(
     line: &[u8],
     password: bool,
 ) -> bool {
+    why_not_a_secret(name, value, after, line, password).is_some()
+}
+
+/// `is_not_a_secret`, saying what the value is instead.
+pub fn why_not_a_secret(
+    name: &[u8],
+    value: &[u8],
+    after: &[u8],
+    line: &[u8],
+    password: bool,
+) -> Option<&'static str> {
     let name = name.to_ascii_lowercase();
     // Code, not configuration: `NAME: Type = …` (the value is a type), `a::b::C` paths,
     // `self.field` references, `…Fn` callback types.
@@ -24,7 +35,7 @@ pub fn is_not_a_secret(
         || value.starts_with(b"_")
         || is_reference(value)
     {
-        return true;
+        return Some("code: a type, a path or a reference");
     }
     // `key_id`, `api_key_id`, `tokenId`: identifiers of a secret, not the secret.
     let trimmed: Vec<u8> = name
@@ -33,7 +44,7 @@ pub fn is_not_a_secret(
         .filter(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
         .collect();
     if trimmed.ends_with(b"id") || trimmed.ends_with(b"ids") {
-        return true;
+        return Some("the name says it is an id");
     }
     // `"timePasswordChanged": 1589282475000`, `PASSWORD_MAX_AGE = 7776000`: a number under a
     // name that says it counts or dates something.
@@ -67,7 +78,7 @@ pub fn is_not_a_secret(
             ],
         )
     {
-        return true;
+        return Some("a number that counts or dates something");
     }
     // `#password-field`, `.token-input`: a CSS selector; `users#update`: a route;
     // `required|string|min:8`: a validation rule.
@@ -83,17 +94,17 @@ pub fn is_not_a_secret(
                     .all(|b| b.is_ascii_alphanumeric() || *b == b':' || *b == b'_')
             })
     {
-        return true;
+        return Some("a selector, a route or a validation rule");
     }
     // `2fFZuXXX_CXB5XXXDGMRXXX…`: a value masked by hand.
     let lower = value.to_ascii_lowercase();
     if lower.windows(3).filter(|w| w == b"xxx").count() >= 2 {
-        return true;
+        return Some("masked by hand");
     }
     if is_uuid(value) {
         // Some providers' keys are UUIDs (Heroku, Snyk): keep them only where the name says
         // secret.
-        return !contains_any(
+        let secret_name = contains_any(
             &name,
             &[
                 b"secret",
@@ -104,6 +115,7 @@ pub fn is_not_a_secret(
                 b"api-key",
             ],
         );
+        return (!secret_name).then_some("a UUID under a name that does not say secret");
     }
     if contains_any(
         &name,
@@ -121,21 +133,39 @@ pub fn is_not_a_secret(
             b"revision",
             b"nonce",
             b"public",
+            // Keys that are public by design: Stripe's publishable keys, Algolia's
+            // search-only keys, Supabase's anon key, reCAPTCHA site keys.
+            b"publishable",
+            b"search_key",
+            b"searchkey",
+            b"search-key",
+            b"search_api_key",
+            b"searchapikey",
+            b"search_only",
+            b"anon_key",
+            b"anonkey",
+            b"site_key",
+            b"sitekey",
         ],
     ) || contains_any(line, &[b"data:image/", b"data:font/", b"data:application/"])
         || is_integrity(value)
-        || is_version(value)
-        || is_path(value)
-        || is_dotted_identifier(value)
-        || is_identifier(value)
     {
-        return true;
+        return Some("a hash, an address, a public key or a data URI");
+    }
+    if is_version(value) {
+        return Some("a version");
+    }
+    if is_path(value) {
+        return Some("a path");
+    }
+    if is_dotted_identifier(value) || is_identifier(value) {
+        return Some("an identifier");
     }
     if has_test_word(value) {
-        return true;
+        return Some("a made-up value (test, fake, mock, dummy, sample, demo)");
     }
     // Passwords are chosen by people: they need not look random, only not look like code.
-    !password && !randomness::looks_random(value)
+    (!password && !randomness::looks_random(value)).then_some("does not look random")
 }
 
 fn contains_any(haystack: &[u8], needles: &[&[u8]]) -> bool {
@@ -430,6 +460,14 @@ mod tests {
         assert!(rejected("'password' => '", "required|string|confirmed"));
         assert!(rejected("secret_artifact = ", "artifact-1.2.3"));
         assert!(rejected("token_lib = ", "spring-security-oauth2-2.5.2"));
+        assert!(rejected(
+            "ALGOLIA_SEARCH_KEY=",
+            "6be0576ff61c053d5f9a3225e2a90f76"
+        ));
+        assert!(rejected(
+            "NEXT_PUBLIC_SUPABASE_ANON_KEY=",
+            "sb_publishable_Qx9Lm2Zr8Kp4Wn7Tv3Yh"
+        ));
         // `NAME: Type = value`: the candidate is a type.
         assert!(is_not_a_secret(
             b"D3DVSD_TOKEN_END: ",

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 const LANES: usize = 4;
 /// Table slots: states × byte classes must fit (checked when building). Indexes are masked to
 /// this power of two, so the hot loop needs no bounds check; only the part in use is touched.
-const TABLE_SLOTS: usize = 1 << 18;
+const TABLE_SLOTS: usize = 1 << 19;
 const SLOT_MASK: u32 = (TABLE_SLOTS - 1) as u32;
 /// Below this size a single walk is as fast and simpler.
 const MIN_INTERLEAVED: usize = 4096;

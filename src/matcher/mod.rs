@@ -8,6 +8,7 @@
 pub mod decode;
 pub mod entropy;
 pub mod examples;
+pub mod explain;
 pub mod generic;
 pub mod keywords;
 pub mod placeholder;
@@ -51,6 +52,40 @@ pub struct RawMatch {
     /// For a secret found inside encoded text: the span above is the encoded text, and this is
     /// the secret itself and how it was decoded.
     pub decoded: Option<Box<DecodedSecret>>,
+}
+
+/// Why the matcher dropped a regex match (`keyhound explain` shows it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dropped {
+    Empty,
+    /// Below the rule's `min_entropy`.
+    Entropy {
+        entropy: f64,
+        min: f64,
+    },
+    /// A placeholder or a reference (`your_key_here`, `${VAR}`, `xxxx`, a sequential run).
+    Placeholder,
+    /// A name in code (`getPassword`), not a value.
+    Identifier,
+    /// A generic rule's filters: what the value is instead (a path, a version, not random).
+    NotASecret(&'static str),
+}
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dropped::Empty => f.write_str("the secret is empty"),
+            Dropped::Entropy { entropy, min } => {
+                write!(
+                    f,
+                    "entropy {entropy:.2} is below the rule's minimum {min:.2}"
+                )
+            }
+            Dropped::Placeholder => f.write_str("a placeholder or a reference, not a value"),
+            Dropped::Identifier => f.write_str("a name in code (an identifier), not a value"),
+            Dropped::NotASecret(why) => write!(f, "generic filter: {why}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +135,8 @@ pub struct Matcher {
     keywords: KeywordSearcher,
     /// For each keyword id, the rules that listed it.
     keyword_rules: Vec<Vec<usize>>,
+    /// Each keyword id's text (for `explain`).
+    keyword_names: Vec<String>,
 }
 
 impl Matcher {
@@ -126,6 +163,7 @@ impl Matcher {
                 .map(|(kw, _)| kw.as_bytes())
                 .collect::<Vec<_>>(),
         );
+        let keyword_names = patterns.iter().map(|(kw, _)| kw.to_string()).collect();
         let rules: Vec<CompiledRule> = rules
             .into_iter()
             .map(|rule| CompiledRule {
@@ -148,6 +186,7 @@ impl Matcher {
             ids,
             keywords,
             keyword_rules,
+            keyword_names,
         }
     }
 
@@ -305,6 +344,23 @@ impl Matcher {
         kind: ContentKind,
         out: &mut Vec<RawMatch>,
     ) {
+        self.regex_matches(idx, data, start, end, |match_start, s, e| {
+            if let Some(found) = self.accept(idx, data, match_start, s, e, kind) {
+                out.push(found);
+            }
+        });
+    }
+
+    /// Every match of rule `idx`'s regex that starts in `data[start..end]`, as (start of the
+    /// whole match, start and end of the secret).
+    fn regex_matches(
+        &self,
+        idx: usize,
+        data: &[u8],
+        start: usize,
+        end: usize,
+        mut found: impl FnMut(usize, usize, usize),
+    ) {
         let Some(re) = self.rules[idx].regex() else {
             return;
         };
@@ -323,9 +379,7 @@ impl Matcher {
                 m.end() + 1
             };
             let (s, e) = locs.get(1).unwrap_or((m.start(), m.end()));
-            if let Some(found) = self.accept(idx, data, m.start(), s, e, kind) {
-                out.push(found);
-            }
+            found(m.start(), s, e);
         }
     }
 
@@ -336,21 +390,34 @@ impl Matcher {
         idx: usize,
         data: &[u8],
         match_start: usize,
+        start: usize,
+        end: usize,
+        kind: ContentKind,
+    ) -> Option<RawMatch> {
+        self.judge(idx, data, match_start, start, end, kind).ok()
+    }
+
+    /// `accept`, saying why a match is dropped.
+    fn judge(
+        &self,
+        idx: usize,
+        data: &[u8],
+        match_start: usize,
         mut start: usize,
         mut end: usize,
         kind: ContentKind,
-    ) -> Option<RawMatch> {
+    ) -> Result<RawMatch, Dropped> {
         let rule = &self.rules[idx].rule;
         let secret = &data[start..end];
         if secret.is_empty() {
-            return None;
+            return Err(Dropped::Empty);
         }
         let entropy = entropy::shannon(secret);
-        if rule.min_entropy.is_some_and(|min| entropy < min) {
-            return None;
+        if let Some(min) = rule.min_entropy.filter(|&min| entropy < min) {
+            return Err(Dropped::Entropy { entropy, min });
         }
         if placeholder::is_placeholder(secret) {
-            return None;
+            return Err(Dropped::Placeholder);
         }
         // A code identifier (`getPassword`) is a name, not a secret, unless the provider's
         // format fixes the value's prefix: random capitals after `AKIA` are a key (3.6% of AWS
@@ -364,7 +431,7 @@ impl Matcher {
             && !chosen_word
             && (rule.generic || !starts_with_keyword(rule, secret))
         {
-            return None;
+            return Err(Dropped::Identifier);
         }
         let mut confidence = rule.confidence;
         if rule.generic {
@@ -373,8 +440,8 @@ impl Matcher {
             let password = rule.human_chosen;
             let (line_start, line_end) = line_around(data, start, end);
             let (line, after) = (&data[line_start..line_end], &data[end..line_end]);
-            if generic::is_not_a_secret(name, secret, after, line, password) {
-                return None;
+            if let Some(why) = generic::why_not_a_secret(name, secret, after, line, password) {
+                return Err(Dropped::NotASecret(why));
             }
             if kind == ContentKind::Generated {
                 confidence = confidence.lower();
@@ -405,7 +472,7 @@ impl Matcher {
                     in_place: true,
                 })
             });
-        Some(RawMatch {
+        Ok(RawMatch {
             rule: idx,
             start,
             end,
