@@ -311,6 +311,11 @@ const LOCKFILES: &[&str] = &[
     "pubspec.lock",
     "gradle.lockfile",
     "package.resolved",
+    // Lists of fingerprints other scanners should ignore: paths, rule ids and line numbers.
+    ".gitleaksignore",
+    ".secretsignore",
+    ".keyhoundignore",
+    ".secrets.baseline",
 ];
 
 impl ContentKind {

@@ -75,6 +75,24 @@ const STOPWORDS: &[&str] = &[
     "bearer",
     "basic",
     "guest",
+    // Passwords that documentation and tutorials use (MongoDB's, PostgreSQL's, git's).
+    "abc123",
+    "xyz123",
+    "pass123",
+    "mypassword",
+    "mysecretpassword",
+    "mysecret",
+    "p@ssw0rd",
+    "passw0rd",
+    "p4ssw0rd",
+    "pa55w0rd",
+    "pa55word",
+    "hunter2",
+    "letmein",
+    "qwerty",
+    "s3cr3t",
+    "sekret",
+    "foobar",
 ];
 
 fn markers() -> &'static AhoCorasick {
