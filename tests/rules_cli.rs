@@ -148,6 +148,20 @@ fn the_accuracy_corpus_meets_its_targets() {
     assert!(text.contains(&format!("{count} rules, ")), "{text}");
 }
 
+/// The held-out half: fresh values of every rule's shapes, in file kinds the examples do not
+/// use (fixtures/accuracy/heldout.py). A rule that only fits its own examples shows here.
+#[test]
+fn the_held_out_corpus_meets_its_targets() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/accuracy-heldout");
+    let out = keyhound()
+        .args(["rules", "score", dir, "--min-recall", "0.94"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("false-positive rate 0.00%"), "{text}");
+}
+
 #[test]
 fn scoring_counts_misses_and_false_positives() {
     let dir = tempfile::tempdir().unwrap();

@@ -618,7 +618,13 @@ mod tests {
             false,
         ) + "percent_encoded = true\n";
         let m = Matcher::new(parse_rules("t", &text).unwrap());
-        let line = b"DB=postgres://app:Zq8%40Lm2%40xR9vT@db.internal:5432/app";
+        // Assembled at run time, so that keyhound scanning its own source does not flag it.
+        let line = [
+            "DB=postgres://app:Zq8%40Lm2",
+            "%40xR9vT@db.internal:5432/app",
+        ]
+        .concat();
+        let line = line.as_bytes();
         let hits = m.scan(line, ContentKind::Source);
         assert_eq!(hits.len(), 1, "{hits:?}");
         let d = hits[0].decoded.as_ref().expect("shown decoded");
