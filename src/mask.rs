@@ -151,6 +151,24 @@ fn mask_with(text: &str, grams: &Grams, how: Replacement) -> String {
     if !covered.contains(&true) {
         return text.to_string();
     }
+    // The rest of the token a secret is part of goes too: a key cut at an escaped newline
+    // (`MIIB…\nLDbl…` in a JSON string) is found only up to the escape, but all of it is
+    // secret.
+    // Backwards the token stops at `=` and `.` (`id=`, `config.`); forwards it takes base64
+    // padding and dotted parts.
+    let before =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'_' | b'-' | b'\\');
+    let after = |b: u8| before(b) || matches!(b, b'=' | b'.' | b'~');
+    for i in 1..b.len() {
+        if covered[i - 1] && !covered[i] && after(b[i]) {
+            covered[i] = true;
+        }
+    }
+    for i in (0..b.len().saturating_sub(1)).rev() {
+        if covered[i + 1] && !covered[i] && before(b[i]) {
+            covered[i] = true;
+        }
+    }
     // Widen to whole characters: a masked run never leaves half a character behind.
     for (at, c) in text.char_indices() {
         let span = at..at + c.len_utf8();
@@ -223,6 +241,15 @@ mod tests {
             "k: REDACTED"
         );
         assert_eq!(mask("pw=hunter2;", &["hunter2"], how), "pw=REDACTED;");
+        // Found up to an escaped newline, hidden to the end of its token.
+        assert_eq!(
+            mask(
+                r#"Secret: "AAABACJPG4lbsx\nLDblPAB3ECD6ix\nQwzh", next"#,
+                &["AAABACJPG4lbsx"],
+                how
+            ),
+            r#"Secret: "REDACTED", next"#
+        );
         // Multi-byte characters stay whole.
         let shown = mask(
             "é=ñsecretvalue123é",

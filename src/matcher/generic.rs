@@ -80,9 +80,10 @@ pub fn why_not_a_secret(
     {
         return Some("a number that counts or dates something");
     }
-    // `#password-field`, `.token-input`: a CSS selector; `users#update`: a route;
+    // `#password-field`, `.token-input`: a CSS selector; `@host/db`: the rest of a URL;
+    // `users#update`: a route;
     // `required|string|min:8`: a validation rule.
-    if matches!(value.first(), Some(b'#' | b'.'))
+    if matches!(value.first(), Some(b'#' | b'.' | b'@'))
         || is_route(value)
         || value
             .split(|&b| b == b'|')
