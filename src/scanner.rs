@@ -174,7 +174,10 @@ impl<'a> Scanner<'a> {
 
     fn too_large(&self, what: &dyn Fn() -> String, size: u64) {
         if self.opts.fail_too_large {
-            self.fatal(format!(
+            // Counted as too large, not unreadable, and the run fails.
+            bump(&self.counts.too_large, 1);
+            bump(&self.counts.fatal, 1);
+            self.diag.warn(&format!(
                 "{}: {size} bytes, over --max-file-size: not scanned, so not known to be clean \
                  (raise --max-file-size, or pass --allow-too-large to let it through)",
                 what()

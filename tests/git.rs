@@ -867,6 +867,10 @@ fn a_staged_file_too_large_to_scan_fails_the_hook_unless_allowed() {
         .find(|l| l.contains("dump.sql"))
         .unwrap_or_else(|| panic!("no line names the file: {stderr}"));
     assert!(line.contains("over --max-file-size"), "{line}");
+    assert!(
+        stderr.contains("1 too large") && !stderr.contains("unreadable"),
+        "{stderr}"
+    );
     let out = keyhound()
         .args(["staged", "--max-file-size", "1K", "--allow-too-large"])
         .arg(&repo.path)
