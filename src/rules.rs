@@ -290,7 +290,7 @@ pub fn compile_regex(pattern: &str) -> Result<regex::bytes::Regex, regex::Error>
     regex::bytes::RegexBuilder::new(&expand(pattern))
         .unicode(false)
         .size_limit(8 << 20)
-        .dfa_size_limit(16 << 20)
+        .dfa_size_limit(2 << 20)
         .build()
 }
 
