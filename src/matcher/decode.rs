@@ -333,10 +333,25 @@ fn hex_decode(s: &[u8]) -> Option<Vec<u8>> {
 /// A URL part with its `%XX` escapes decoded (a password `p%40ss` is `p@ss`), when it has
 /// any and decodes to text.
 pub fn unescape_percent(s: &[u8]) -> Option<Vec<u8>> {
+    let (out, _, escapes) = decode_percent_escapes(s);
+    (escapes > 0 && is_text(&out)).then_some(out)
+}
+
+/// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text, with
+/// the input offset of each output byte.
+fn percent_decode(s: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
+    let (out, offsets, escapes) = decode_percent_escapes(s);
+    (escapes >= 2 && is_text(&out)).then_some((out, offsets))
+}
+
+/// `%XX` escapes decoded: the bytes, the input offset of each, and how many escapes there were.
+fn decode_percent_escapes(s: &[u8]) -> (Vec<u8>, Vec<usize>, usize) {
     let mut out = Vec::with_capacity(s.len());
+    let mut offsets = Vec::with_capacity(s.len());
     let mut escapes = 0;
     let mut i = 0;
     while i < s.len() {
+        offsets.push(i);
         if s[i] == b'%' {
             if let Some(b) = s
                 .get(i + 1..i + 3)
@@ -352,31 +367,7 @@ pub fn unescape_percent(s: &[u8]) -> Option<Vec<u8>> {
         out.push(s[i]);
         i += 1;
     }
-    (escapes > 0 && is_text(&out)).then_some(out)
-}
-
-/// Decodes `%XX` escapes (two or more, so a lone `100%25` stays put) into UTF-8 text, with
-/// the input offset of each output byte.
-fn percent_decode(s: &[u8]) -> Option<(Vec<u8>, Vec<usize>)> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut offsets = Vec::with_capacity(s.len());
-    let mut escapes = 0;
-    let mut i = 0;
-    while i < s.len() {
-        offsets.push(i);
-        if s[i] == b'%' && i + 2 < s.len() {
-            let hex = hex_decode(&s[i + 1..i + 3]);
-            if let Some(b) = hex.and_then(|h| h.first().copied()) {
-                out.push(b);
-                escapes += 1;
-                i += 3;
-                continue;
-            }
-        }
-        out.push(s[i]);
-        i += 1;
-    }
-    (escapes >= 2 && is_text(&out)).then_some((out, offsets))
+    (out, offsets, escapes)
 }
 
 /// Lines holding `\"`: a string written inside another string (a notebook cell, JSON in
