@@ -108,6 +108,30 @@ impl Report<'_> {
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // A format that must never hold a secret gets findings with none left in them, so that
+    // no field added to it later can leak one.
+    let scrubbed: Vec<Finding>;
+    let hidden;
+    let report = if format.exposure() == Exposure::Hidden && !report.redacted {
+        scrubbed = {
+            let mut copy = report.findings.to_vec();
+            mask::redact(&mut copy, 0);
+            copy
+        };
+        hidden = Report {
+            findings: &scrubbed,
+            stats: report.stats,
+            matcher: report.matcher,
+            color: report.color,
+            redacted: true,
+            print_fingerprints: report.print_fingerprints,
+            root: report.root.clone(),
+            diag: report.diag,
+        };
+        &hidden
+    } else {
+        report
+    };
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write_array(report.findings, out),
