@@ -186,7 +186,13 @@ fn is_template(value: &[u8]) -> bool {
     });
     let braces = memchr::memmem::find(value, b"{{")
         .is_some_and(|open| memchr::memmem::find(&value[open..], b"}}").is_some());
-    angle || braces
+    // `%TestSource%Password%`, `%DB_PASSWORD%`: Windows and NuGet environment references.
+    let percent = value.split(|&b| b == b'%').skip(1).any(|name| {
+        name.first()
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    }) && value.iter().filter(|&&b| b == b'%').count() >= 2;
+    angle || braces || percent
 }
 
 /// `ghp_abc123...`, `sk_live_…`: a value cut short in documentation.
@@ -315,6 +321,7 @@ mod tests {
             "a1b2c3d4e5f6g7h8i9j0",
             "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
             "ghp_Zx81kLq0...",
+            "TestSource%Password%",
         ] {
             assert!(is_placeholder(v.as_bytes()), "{v} should be a placeholder");
         }
