@@ -154,7 +154,7 @@ pub struct Suppressed {
 ///
 /// Every finding set aside is counted by its reason, never dropped silently; suppressed ones
 /// stay in the report, marked, with `--show-suppressed`.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Filter {
     /// The config file's allowlists.
     pub config: Option<std::sync::Arc<Config>>,

@@ -35,9 +35,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         show_suppressed: true,
         min_confidence: None,
         redact: None,
-        config: setup.filter.config.clone(),
-        ignore: setup.filter.ignore.clone(),
-        baseline: setup.filter.baseline.clone(),
+        ..setup.filter.clone()
     };
     let tree = Worktree::new(
         vec![path.clone()],

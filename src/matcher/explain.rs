@@ -37,12 +37,9 @@ impl Matcher {
         let mut seen = std::collections::HashSet::new();
         for hit in hits.iter().filter(|h| h.start < to && h.end > from) {
             for &rule in &self.keyword_rules[hit.keyword as usize] {
-                let compiled = &self.rules[rule];
-                if kind == ContentKind::Lockfile && compiled.rule.generic {
+                let Some((start, end)) = self.window(rule, hit, data.len(), kind) else {
                     continue;
-                }
-                let start = hit.start.saturating_sub(compiled.window_before);
-                let end = (hit.end + compiled.window_after).min(data.len());
+                };
                 let mut any = false;
                 self.regex_matches(rule, data, start, end, |match_start, s, e| {
                     if e <= from || s >= to || !seen.insert((rule, s, e)) {

@@ -302,14 +302,9 @@ impl Matcher {
                 if only.is_some_and(|o| o != rule) {
                     continue;
                 }
-                let compiled = &self.rules[rule];
-                // Lockfiles are hashes and URLs by the thousand: only provider formats there.
-                if kind == ContentKind::Lockfile && compiled.rule.generic {
-                    continue;
+                if let Some((start, end)) = self.window(rule, &hit, data.len(), kind) {
+                    windows.push((rule, start, end));
                 }
-                let start = hit.start.saturating_sub(compiled.window_before);
-                let end = (hit.end + compiled.window_after).min(data.len());
-                windows.push((rule, start, end));
             }
         }
         if windows.is_empty() {
@@ -333,6 +328,24 @@ impl Matcher {
             self.search_window(rule, data, start, end, kind, &mut out);
         }
         out
+    }
+
+    /// Where rule `rule` may match around a keyword hit, or None where it is not looked for.
+    fn window(
+        &self,
+        rule: usize,
+        hit: &keywords::Hit,
+        len: usize,
+        kind: ContentKind,
+    ) -> Option<(usize, usize)> {
+        let compiled = &self.rules[rule];
+        // Lockfiles are hashes and URLs by the thousand: only provider formats there.
+        if kind == ContentKind::Lockfile && compiled.rule.generic {
+            return None;
+        }
+        let start = hit.start.saturating_sub(compiled.window_before);
+        let end = (hit.end + compiled.window_after).min(len);
+        Some((start, end))
     }
 
     fn search_window(

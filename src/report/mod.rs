@@ -53,6 +53,7 @@ impl Format {
     }
 }
 
+#[derive(Clone)]
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub stats: &'a Stats,
@@ -120,13 +121,8 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         };
         hidden = Report {
             findings: &scrubbed,
-            stats: report.stats,
-            matcher: report.matcher,
-            color: report.color,
             redacted: true,
-            print_fingerprints: report.print_fingerprints,
-            root: report.root.clone(),
-            diag: report.diag,
+            ..report.clone()
         };
         &hidden
     } else {
