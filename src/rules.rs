@@ -344,6 +344,48 @@ mod tests {
         assert_eq!(value("acme_key:\n  Q8zr2Lw0pX4v"), None);
     }
 
+    /// Large counted repetitions (`[\s\S]{0,300}?`, `[A-Za-z0-9]{20,2048}`) compile to one NFA
+    /// state per count and multiply the lazy DFA's states. A rule's regex only ever runs on
+    /// the window around its keyword, which already bounds the match, so the built-in rules
+    /// write such runs unbounded (`*?`, `{20,}`). On git/git's tree this halved the time spent
+    /// compiling the woken rules and made the command-line rules 50x cheaper a window.
+    #[test]
+    fn built_in_regexes_leave_long_runs_to_the_window() {
+        use regex_syntax::hir::{Hir, HirKind};
+        fn worst(hir: &Hir, found: &mut Vec<(u32, u32)>) {
+            match hir.kind() {
+                HirKind::Repetition(r) => {
+                    if let Some(max) = r.max {
+                        if (r.min == 0 && max >= 100) || max >= 1000 {
+                            found.push((r.min, max));
+                        }
+                    }
+                    worst(&r.sub, found);
+                }
+                HirKind::Capture(c) => worst(&c.sub, found),
+                HirKind::Concat(v) | HirKind::Alternation(v) => {
+                    v.iter().for_each(|h| worst(h, found))
+                }
+                _ => {}
+            }
+        }
+        let mut offenders = Vec::new();
+        for rule in embedded_full() {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(&expand(&rule.regex))
+                .unwrap();
+            let mut found = Vec::new();
+            worst(&hir, &mut found);
+            if !found.is_empty() {
+                offenders.push(format!("{}: {found:?}", rule.id));
+            }
+        }
+        assert!(offenders.is_empty(), "{offenders:#?}");
+    }
+
     #[test]
     fn every_file_in_rules_is_embedded_and_a_new_one_would_be() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");

@@ -60,58 +60,48 @@ impl KeywordSearcher {
         }
         let stride = next_class;
 
-        // The trie: goto[state][class], 0 = absent (state 0 is the root, never a child).
-        let mut goto: Vec<Vec<u32>> = vec![vec![0; stride]];
+        // The trie, flat: goto[state * stride + class], 0 = absent (the root is never a child).
+        let mut goto: Vec<u32> = vec![0; stride];
         let mut out: Vec<Vec<u32>> = vec![Vec::new()];
         for (id, kw) in keywords.iter().enumerate() {
             let mut s = 0usize;
             for &b in kw.as_ref() {
                 let c = classes[b as usize] as usize;
-                if goto[s][c] == 0 {
-                    goto.push(vec![0; stride]);
+                if goto[s * stride + c] == 0 {
+                    let child = out.len();
+                    goto.resize(goto.len() + stride, 0);
                     out.push(Vec::new());
-                    goto[s][c] = (goto.len() - 1) as u32;
+                    goto[s * stride + c] = child as u32;
                 }
-                s = goto[s][c] as usize;
+                s = goto[s * stride + c] as usize;
             }
             out[s].push(id as u32);
         }
 
-        // Breadth-first: failure links, merged outputs, and the full DFA transition table.
-        let n = goto.len();
+        // Breadth-first: failure links, merged outputs, and the full DFA transition table,
+        // written over the trie. A state's row still holds only its trie children when it is
+        // dequeued, and its failure state is shallower, so already final.
+        let n = out.len();
         let mut fail = vec![0u32; n];
-        let mut delta = vec![vec![0u32; stride]; n];
-        let mut queue = VecDeque::new();
-        for c in 0..stride {
-            let child = goto[0][c];
-            delta[0][c] = child;
-            if child != 0 {
-                queue.push_back(child as usize);
-            }
-        }
+        let mut delta = goto;
+        let mut queue: VecDeque<usize> = (0..stride)
+            .map(|c| delta[c] as usize)
+            .filter(|&child| child != 0)
+            .collect();
         while let Some(s) = queue.pop_front() {
-            let inherited = out[fail[s] as usize].clone();
+            let f = fail[s] as usize;
+            let inherited = out[f].clone();
             out[s].extend(inherited);
             for c in 0..stride {
-                let child = goto[s][c];
+                let child = delta[s * stride + c];
                 if child != 0 {
-                    fail[child as usize] = if s == 0 {
-                        0
-                    } else {
-                        delta[fail[s] as usize][c]
-                    };
-                    // A child's failure state is shallower, so it is final before the child is
-                    // dequeued; record the child now and let the queue order do the rest.
-                    delta[s][c] = child;
+                    fail[child as usize] = delta[f * stride + c];
                     queue.push_back(child as usize);
                 } else {
-                    delta[s][c] = delta[fail[s] as usize][c];
+                    delta[s * stride + c] = delta[f * stride + c];
                 }
             }
         }
-        // Children were enqueued before their failure states' outputs were merged only when
-        // the failure state is deeper in the queue; outputs are merged when a state is
-        // dequeued, and a failure state is always dequeued first (it is shallower).
 
         // Renumber: non-match states first, so "is this a match state" is one comparison.
         let mut order: Vec<usize> = (0..n).filter(|&s| out[s].is_empty()).collect();
@@ -130,13 +120,13 @@ impl KeywordSearcher {
             .try_into()
             .expect("exact length");
         for (i, &s) in order.iter().enumerate() {
-            for c in 0..stride {
-                table[i * stride + c] = new_id[delta[s][c] as usize];
+            for (c, &to) in delta[s * stride..][..stride].iter().enumerate() {
+                table[i * stride + c] = new_id[to as usize];
             }
         }
         let outputs = order[first_match_index..]
             .iter()
-            .map(|&s| out[s].clone())
+            .map(|&s| std::mem::take(&mut out[s]))
             .collect();
         let lens: Vec<usize> = keywords.iter().map(|k| k.as_ref().len()).collect();
         KeywordSearcher {

@@ -57,8 +57,9 @@ impl Source for Worktree {
 }
 
 /// Reads one file the walk found and hands it over. Its size comes from the open file, so a
-/// file costs one open, one fstat and its reads. A file can vanish or change between the walk
-/// and the read: that is an error line, and the scan goes on.
+/// file costs one open, one fstat and its reads (through `Take`: `File`'s own `read_to_end`
+/// asks for the size and position again, a statx and an lseek per file). A file can vanish
+/// or change between the walk and the read: that is an error line, and the scan goes on.
 fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
     use std::io::Read;
     let fail = |e: std::io::Error| {
@@ -81,7 +82,7 @@ fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
         return;
     }
     let mut bytes = Vec::with_capacity(size as usize + 1);
-    if let Err(e) = file.read_to_end(&mut bytes) {
+    if let Err(e) = (&mut file).take(u64::MAX).read_to_end(&mut bytes) {
         return fail(e);
     }
     sink.content(Content {
