@@ -108,7 +108,13 @@ pub struct Rule {
     pub name: String,
     pub description: String,
     /// Lowercase literals; one of them must occur near a match. They drive the prefilter.
+    #[serde(default)]
     pub keywords: Vec<String>,
+    /// Globs of the files this rule reads whole, matched at any depth (`config/master.key`
+    /// matches `app/config/master.key`), for a file that is nothing but a key and so has no
+    /// keyword. A rule has keywords or paths, not both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     /// Capture group 1 (if present) is the secret; otherwise the whole match.
     pub regex: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,8 +245,20 @@ fn check_shape(rule: &Rule) -> Result<(), String> {
     if !id_ok {
         return Err("id must be kebab-case (a-z, 0-9, '-')".into());
     }
-    if rule.keywords.is_empty() {
-        return Err("needs at least one keyword (keywords drive the prefilter)".into());
+    match (rule.keywords.is_empty(), rule.paths.is_empty()) {
+        (true, true) => {
+            return Err("needs at least one keyword (keywords drive the prefilter)".into())
+        }
+        (false, false) => {
+            return Err("has keywords and paths: a path rule reads its files whole".into())
+        }
+        _ => {}
+    }
+    for glob in &rule.paths {
+        globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("path '{glob}': {e}"))?;
     }
     for kw in &rule.keywords {
         if kw.len() < 2 {
@@ -425,6 +443,22 @@ confidence = "low"
             .replace("\"ab\"\nconf", "\"a(b\"\nconf");
         let err = parse_rules("f.toml", &bad_re).unwrap_err().to_string();
         assert!(err.contains("rule 'ok-id': invalid regex"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_has_keywords_or_paths_and_its_paths_are_globs() {
+        let base = "[[rules]]\nid = \"x\"\nname = \"x\"\ndescription = \"x\"\nregex = \"ab\"\nconfidence = \"low\"\n";
+        let err = |extra: &str| {
+            parse_rules("f", &format!("{base}{extra}"))
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert!(err("").unwrap().contains("at least one keyword"));
+        let both = err("keywords = [\"ab\"]\npaths = [\"a.key\"]\n").unwrap();
+        assert!(both.contains("keywords and paths"), "{both}");
+        let glob = err("paths = [\"a[.key\"]\n").unwrap();
+        assert!(glob.contains("path 'a[.key'"), "{glob}");
+        assert_eq!(err("paths = [\"config/*.key\"]\n"), None);
     }
 
     #[test]

@@ -146,7 +146,7 @@ impl<'a> Scanner<'a> {
         // or a test.
         let provenance = &content.provenance;
         let kind = ContentKind::of(provenance.path(), data);
-        let matches = self.matcher.scan(data, kind);
+        let matches = self.matcher.scan_file(data, kind, provenance.path());
         if matches.is_empty() {
             return Vec::new();
         }

@@ -360,3 +360,37 @@ fn an_exchange_key_and_secret_are_one_finding_with_the_exchanges_remediation() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains(&secret) && !text.contains(&key));
 }
+
+/// A Rails master key is 32 hex digits alone in a file: no keyword, so the rule goes by path.
+#[test]
+fn a_key_file_is_found_by_its_path_and_only_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = || random_from(b"0123456789abcdef", 32);
+    let (master, staging) = (key(), key());
+    write(dir.path(), "app/config/master.key", format!("{master}\n"));
+    write(dir.path(), "config/credentials/staging.key", &staging);
+    // The same shape anywhere else is 32 hex digits, not a key file.
+    write(dir.path(), "app/config/other.key", key());
+    write(dir.path(), "notes/master.key.txt", key());
+    // A file at the path that is more than a key is not one.
+    write(
+        dir.path(),
+        "legacy/config/master.key",
+        format!("{} {}\n", key(), key()),
+    );
+    let report = findings_of(&["scan", "-f", "json", "--no-config"], dir.path());
+    assert_eq!(
+        found(&report),
+        vec![
+            ("app/config/master.key".into(), "rails-master-key".into()),
+            (
+                "config/credentials/staging.key".into(),
+                "rails-master-key".into()
+            ),
+        ],
+        "{report:#}"
+    );
+    let secrets = pairs(&report, "path", "secret");
+    assert!(secrets.contains(&("app/config/master.key".into(), master)));
+    assert!(secrets.contains(&("config/credentials/staging.key".into(), staging)));
+}

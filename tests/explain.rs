@@ -80,3 +80,21 @@ fn explain_names_the_baseline_and_the_allowlist() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_names_the_path_that_ran_a_path_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config/master.key",
+        random_from(b"0123456789abcdef", 32),
+    );
+    write(dir.path(), "config/master.key.bak", "too short\n");
+    let out = explain(dir.path(), "config/master.key", &[]);
+    assert!(
+        out.contains("rails-master-key (path \"config/master.key\")") && out.contains("reported"),
+        "{out}"
+    );
+    let out = explain(dir.path(), "config/master.key.bak", &[]);
+    assert!(out.contains("no rule's keyword occurs here"), "{out}");
+}

@@ -898,3 +898,23 @@ fn a_bad_output_path_fails_before_the_history_is_scanned() {
     assert!(!stderr.contains("finding"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_key_file_in_history_is_found_by_its_path() {
+    let repo = Repo::new();
+    repo.write("Gemfile", "source 'https://rubygems.org'\n");
+    repo.commit("initial");
+    let key = random_from(b"0123456789abcdef", 32);
+    repo.write("config/master.key", &format!("{key}\n"));
+    let added = repo.commit("add the master key");
+    repo.git(&["rm", "-q", "config/master.key"]);
+    repo.commit("remove the master key");
+    let (code, report, _) = repo.history(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    let f = &findings(&report)[0];
+    assert_eq!(findings(&report).len(), 1, "{report:#}");
+    assert_eq!(f["rule_id"], "rails-master-key");
+    assert_eq!(f["path"], "config/master.key");
+    assert_eq!(f["secret"], key.as_str());
+    assert_eq!(f["commit"], added.as_str());
+}

@@ -62,7 +62,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         }
         None => (0, data.len()),
     };
-    let mut traces = matcher.explain(data, kind, from, to);
+    let mut traces = matcher.explain(data, kind, &shown_path, from, to);
     // In line order; on a line, by where the candidate is.
     let at = |t: &keyhound::matcher::explain::Trace| match &t.outcome {
         Outcome::NoMatch => t.keyword_at,
@@ -70,7 +70,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         Outcome::Accepted(m) => m.start,
     };
     traces.sort_by_key(|t| (at(t), t.rule));
-    let kept = matcher.scan(data, kind);
+    let kept = matcher.scan_file(data, kind, &shown_path);
     let line_of = |offset: usize| lines.partition_point(|&s| s <= offset).max(1);
     let column = |offset: usize| {
         let start = lines[line_of(offset) - 1];
@@ -120,8 +120,8 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
                 header(&mut out, t.keyword_at, &mut current)?;
                 writeln!(
                     out,
-                    "  {rule}: keyword \"{}\" at column {}; its regex does not match here",
-                    t.keyword,
+                    "  {rule}: {} at column {}; its regex does not match here",
+                    t.woken_by,
                     column(t.keyword_at)
                 )?;
                 continue;
@@ -159,7 +159,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
                 )
             }
         };
-        writeln!(out, "  {rule} (keyword \"{}\"): {what}", t.keyword)?;
+        writeln!(out, "  {rule} ({}): {what}", t.woken_by)?;
     }
     // Found only in decoded text: the decoded line has its own keywords.
     for k in kept.iter().filter(|k| {

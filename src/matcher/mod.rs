@@ -35,6 +35,8 @@ const WINDOW_AFTER: usize = 256;
 pub const DEFAULT_DECODE_DEPTH: usize = 2;
 /// How much of the line around an encoded run is kept as context for the decoded text.
 const DECODE_CONTEXT: usize = 256;
+/// Largest file a path rule reads (a Rails master key is 32 bytes).
+const PATH_RULE_MAX_SIZE: usize = 64 << 10;
 /// How far back a generic rule's variable name may begin before its keyword.
 const NAME_BEFORE: usize = 40;
 
@@ -139,6 +141,10 @@ pub struct Matcher {
     keyword_rules: Vec<Vec<usize>>,
     /// Each keyword id's text (for `explain`).
     keyword_names: Vec<String>,
+    /// Rules that read whole files by path, and their globs (each glob's index maps to its
+    /// rule through `path_rules`).
+    path_globs: globset::GlobSet,
+    path_rules: Vec<usize>,
 }
 
 impl Matcher {
@@ -181,6 +187,21 @@ impl Matcher {
             .enumerate()
             .map(|(i, r)| (r.rule.id.clone(), i))
             .collect();
+        let mut globs = globset::GlobSetBuilder::new();
+        let mut path_rules = Vec::new();
+        for (idx, compiled) in rules.iter().enumerate() {
+            for path in &compiled.rule.paths {
+                // Checked when the rule was loaded. `*` stays inside one path component.
+                let glob = globset::GlobBuilder::new(&format!("**/{path}"))
+                    .literal_separator(true)
+                    .build();
+                if let Ok(glob) = glob {
+                    globs.add(glob);
+                    path_rules.push(idx);
+                }
+            }
+        }
+        let path_globs = globs.build().unwrap_or_else(|_| globset::GlobSet::empty());
         Matcher {
             include_invalid: false,
             decode_depth: DEFAULT_DECODE_DEPTH,
@@ -189,6 +210,8 @@ impl Matcher {
             keywords,
             keyword_rules,
             keyword_names,
+            path_globs,
+            path_rules,
         }
     }
 
@@ -216,7 +239,16 @@ impl Matcher {
     /// All matches in `data`, one per secret: where rules overlap, the most specific wins.
     /// Sorted by position.
     pub fn scan(&self, data: &[u8], kind: ContentKind) -> Vec<RawMatch> {
+        self.scan_file(data, kind, "")
+    }
+
+    /// `scan`, plus the rules that read a file whole when its path is theirs
+    /// (`config/master.key`).
+    pub fn scan_file(&self, data: &[u8], kind: ContentKind, path: &str) -> Vec<RawMatch> {
         let mut candidates = self.candidates(data, kind, None);
+        for rule in self.path_rules_for(path, data) {
+            self.search_window(rule, data, 0, data.len(), kind, &mut candidates);
+        }
         if self.decode_depth > 0 && kind != ContentKind::Lockfile {
             self.decoded_candidates(data, kind, self.decode_depth, &mut candidates);
         }
@@ -287,9 +319,32 @@ impl Matcher {
         }
     }
 
-    /// Matches of one rule only (rule example checks).
+    /// The path rules that read `data` whole, because `path` is theirs. Such files are a key
+    /// alone, so a large one is not one of them.
+    fn path_rules_for(&self, path: &str, data: &[u8]) -> Vec<usize> {
+        if path.is_empty() || data.len() > PATH_RULE_MAX_SIZE || self.path_rules.is_empty() {
+            return Vec::new();
+        }
+        let mut rules: Vec<usize> = self
+            .path_globs
+            .matches(path)
+            .into_iter()
+            .map(|i| self.path_rules[i])
+            .collect();
+        rules.dedup();
+        rules
+    }
+
+    /// Matches of one rule only (rule example checks). A path rule reads the example whole,
+    /// as if it were in one of its files.
     pub fn scan_rule(&self, rule: usize, data: &[u8]) -> Vec<RawMatch> {
-        let mut found = self.candidates(data, ContentKind::Source, Some(rule));
+        let mut found = if self.rules[rule].rule.paths.is_empty() {
+            self.candidates(data, ContentKind::Source, Some(rule))
+        } else {
+            let mut found = Vec::new();
+            self.search_window(rule, data, 0, data.len(), ContentKind::Source, &mut found);
+            found
+        };
         found.retain(|m| m.validation != Validation::InvalidStructure);
         found
     }
@@ -591,6 +646,41 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].start, 23);
         assert_eq!(hits[0].end, 35);
+    }
+
+    #[test]
+    fn a_path_rule_reads_its_files_whole_at_any_depth_and_no_others() {
+        let text = r#"[[rules]]
+id = "keyfile"
+name = "k"
+description = "d"
+paths = ["conf/*.key"]
+regex = '''\A([0-9a-f]{8})\n?\z'''
+confidence = "high"
+"#;
+        let m = Matcher::new(parse_rules("t", text).unwrap());
+        let data = b"9f3ab27c\n";
+        for path in ["conf/prod.key", "app/conf/prod.key", "/abs/x/conf/a.key"] {
+            let hits = m.scan_file(data, ContentKind::Source, path);
+            assert_eq!(hits.len(), 1, "{path}");
+            assert_eq!((hits[0].start, hits[0].end), (0, 8));
+        }
+        for path in [
+            "conf/prod.key.bak",
+            "conf/sub/prod.key",
+            "other/prod.key",
+            "",
+        ] {
+            assert!(
+                m.scan_file(data, ContentKind::Source, path).is_empty(),
+                "{path}"
+            );
+        }
+        assert!(m.scan(data, ContentKind::Source).is_empty());
+        // A large file at the path is not a key file, and is not read whole.
+        let mut big = data.to_vec();
+        big.resize(PATH_RULE_MAX_SIZE + 1, b'\n');
+        assert!(m.path_rules_for("conf/prod.key", &big).is_empty());
     }
 
     #[test]
