@@ -52,7 +52,8 @@ impl GitHistory {
         sink: &dyn Sink,
     ) -> Result<(), GitError> {
         let exclude: Vec<&[u8]> = self.opts.exclude_names.iter().map(Vec::as_slice).collect();
-        let mut hist = walk::enumerate(repo, scope, &exclude)?;
+        let workers = rayon::current_num_threads();
+        let mut hist = walk::enumerate(repo, scope, &exclude, workers)?;
         for w in hist.warnings.drain(..) {
             sink.error(w);
         }
@@ -68,7 +69,7 @@ impl GitHistory {
             let reachable = if *scope == Scope::AllRefs {
                 &hist
             } else {
-                all = walk::enumerate(repo, &Scope::AllRefs, &exclude)?;
+                all = walk::enumerate(repo, &Scope::AllRefs, &exclude, workers)?;
                 &all
             };
             for id in walk::unreachable_blobs(repo, reachable)? {

@@ -9,6 +9,9 @@
 //! The scan then reads each unique blob once (Nosey Parker's design), however many commits
 //! and paths share it.
 //!
+//! The walk runs on every core (see `enumerate`): workers walk chunks of commits, and one
+//! merge in commit order keeps each pair's first commit.
+//!
 //! What the walk keeps grows with the number of unique blobs, so it is kept small: blob ids
 //! once each, paths interned once each, and a site as three 32-bit indexes (about 150 bytes
 //! a blob at the peak, hash tables included, against 380 with a path string and a list per
@@ -174,41 +177,141 @@ fn commits(repo: &Repository, scope: &Scope) -> Result<Vec<Oid>, GitError> {
     walk.map(|r| r.map_err(walk_err)).collect()
 }
 
+/// Commits per unit of work. Each worker walks its chunks in order, so what it skips as
+/// already walked it saw in an earlier commit; across workers a subtree may be walked twice,
+/// and the merge drops what was found before.
+const CHUNK: usize = 256;
+
 /// Lists the blobs that the commits of `scope` introduced, with their paths and first commits.
-pub fn enumerate(repo: &Repository, scope: &Scope, exclude: &[&[u8]]) -> Result<History, GitError> {
-    let mut walker = TreeWalker {
-        repo,
-        exclude,
-        visited: HashSet::new(),
-        seen: HashSet::new(),
-        cache: HashMap::new(),
-        history: History {
-            shallow: repo.is_shallow(),
-            commits: commits(repo, scope)?,
-            ..History::default()
-        },
+///
+/// The trees are walked on `workers` threads, each with its own handle on the repository,
+/// over interleaved chunks of commits; the main thread merges the chunks in commit order, so
+/// the first commit recorded for a (blob, path) is the one a walk in one thread would give.
+pub fn enumerate(
+    repo: &Repository,
+    scope: &Scope,
+    exclude: &[&[u8]],
+    workers: usize,
+) -> Result<History, GitError> {
+    let mut history = History {
+        shallow: repo.is_shallow(),
+        commits: commits(repo, scope)?,
+        ..History::default()
     };
+    let mut merge = Merge::default();
     // For a range, what the commits' parents outside the range already had is not new: walk
     // those trees first, recording nothing.
     if matches!(scope, Scope::Range { .. }) {
-        let in_range: HashSet<Oid> = walker.history.commits.iter().copied().collect();
+        let in_range: HashSet<Oid> = history.commits.iter().copied().collect();
         let mut boundary = Vec::new();
-        for &id in &walker.history.commits {
+        for &id in &history.commits {
             if let Ok(commit) = repo.find_commit(id) {
                 boundary.extend(commit.parent_ids().filter(|p| !in_range.contains(p)));
             }
         }
         boundary.sort();
         boundary.dedup();
+        let mut walker = TreeWalker::new(repo, exclude);
         for id in boundary {
             walker.walk_commit(id, None);
         }
+        merge.add(&mut history, walker.take());
     }
-    for ci in 0..walker.history.commits.len() {
-        let id = walker.history.commits[ci];
-        walker.walk_commit(id, Some(index_u32(ci)));
+    // The workers read the commit list while the merge writes the rest of the history.
+    let commits = std::mem::take(&mut history.commits);
+    let chunks = commits.len().div_ceil(CHUNK);
+    let workers = workers.clamp(1, chunks.max(1));
+    let git_dir = repo.path().to_path_buf();
+    std::thread::scope(|s| {
+        let mut inboxes = Vec::new();
+        for first in 0..workers {
+            // Two chunks ahead at most: memory stays bounded if the merge falls behind.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Found>(2);
+            inboxes.push(rx);
+            let (git_dir, commits) = (&git_dir, &commits);
+            s.spawn(move || {
+                let repo = match Repository::open(git_dir) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let why = format!(
+                            "{}: cannot open the repository: {}",
+                            git_dir.display(),
+                            e.message()
+                        );
+                        let _ = tx.send(Found::failed(why));
+                        return;
+                    }
+                };
+                let mut walker = TreeWalker::new(&repo, exclude);
+                for chunk in (first..chunks).step_by(workers) {
+                    for (ci, &id) in commits.iter().enumerate().skip(chunk * CHUNK).take(CHUNK) {
+                        walker.walk_commit(id, Some(index_u32(ci)));
+                    }
+                    if tx.send(walker.take()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        for chunk in 0..chunks {
+            match inboxes[chunk % workers].recv() {
+                Ok(found) => merge.add(&mut history, found),
+                // A worker that could not open the repository said why, then stopped.
+                Err(_) => break,
+            }
+        }
+    });
+    history.commits = commits;
+    Ok(history)
+}
+
+/// What one walker found since it was last emptied: (commit, blob, path) candidates in walk
+/// order, paths in one buffer, and the problems it met.
+#[derive(Default)]
+struct Found {
+    entries: Vec<(Option<u32>, Oid, u32, u32)>,
+    paths: Vec<u8>,
+    warnings: Vec<String>,
+}
+
+impl Found {
+    fn failed(warning: String) -> Found {
+        Found {
+            warnings: vec![warning],
+            ..Found::default()
+        }
     }
-    Ok(walker.history)
+}
+
+/// Merges walkers' finds in commit order into a `History`: a (blob, path) pair is recorded at
+/// the first commit that shows it.
+#[derive(Default)]
+struct Merge {
+    /// (blob, path) pairs already recorded, as `blob << 32 | path`.
+    seen: HashSet<u64>,
+    warned: HashSet<String>,
+}
+
+impl Merge {
+    fn add(&mut self, history: &mut History, found: Found) {
+        for (commit, id, at, len) in found.entries {
+            let blob = intern(&mut history.blobs, id);
+            let path = &found.paths[at as usize..][..len as usize];
+            let path = intern_path(&mut history.paths, path);
+            if !self.seen.insert(u64::from(blob) << 32 | u64::from(path)) {
+                continue;
+            }
+            if let Some(commit) = commit {
+                history.sites.push(Site { blob, path, commit });
+            }
+        }
+        for w in found.warnings {
+            // Two workers may both meet a tree that cannot be read: say it once.
+            if self.warned.insert(w.clone()) {
+                history.warnings.push(w);
+            }
+        }
+    }
 }
 
 const MODE_TREE: i32 = 0o040000;
@@ -232,15 +335,30 @@ struct TreeWalker<'r> {
     repo: &'r Repository,
     /// File names never recorded (keyhound's own config holds rule examples on purpose).
     exclude: &'r [&'r [u8]],
-    /// (tree, path) pairs already walked.
+    /// (tree, path) pairs this walker already walked, paths interned in `dirs`.
     visited: HashSet<(Oid, u32)>,
-    /// (blob, path) pairs already recorded, as `blob << 32 | path`.
-    seen: HashSet<u64>,
+    dirs: IndexSet<Box<[u8]>>,
     cache: HashMap<Oid, Rc<Tree<'r>>>,
-    history: History,
+    found: Found,
 }
 
 impl<'r> TreeWalker<'r> {
+    fn new(repo: &'r Repository, exclude: &'r [&'r [u8]]) -> TreeWalker<'r> {
+        TreeWalker {
+            repo,
+            exclude,
+            visited: HashSet::new(),
+            dirs: IndexSet::new(),
+            cache: HashMap::new(),
+            found: Found::default(),
+        }
+    }
+
+    /// What was found since the last call.
+    fn take(&mut self) -> Found {
+        std::mem::take(&mut self.found)
+    }
+
     /// Walks a commit's tree against its first parent's; `commit` is its index in
     /// `history.commits`, or None to only mark what it holds as known.
     fn walk_commit(&mut self, id: Oid, commit: Option<u32>) {
@@ -259,7 +377,7 @@ impl<'r> TreeWalker<'r> {
                 self.walk_tree(tree, parent, &mut path, commit);
             }
             Err(e) => self
-                .history
+                .found
                 .warnings
                 .push(format!("commit {id}: cannot read: {}", e.message())),
         }
@@ -284,7 +402,7 @@ impl<'r> TreeWalker<'r> {
         if parent == Some(id) {
             return;
         }
-        let at = intern_path(&mut self.history.paths, path);
+        let at = intern_path(&mut self.dirs, path);
         if !self.visited.insert((id, at)) {
             return;
         }
@@ -296,7 +414,7 @@ impl<'r> TreeWalker<'r> {
                 } else {
                     String::from_utf8_lossy(path)
                 };
-                self.history
+                self.found
                     .warnings
                     .push(format!("tree {id} at {at}: cannot read: {}", e.message()));
                 return;
@@ -347,14 +465,14 @@ impl<'r> TreeWalker<'r> {
     }
 
     fn record(&mut self, id: Oid, path: &[u8], commit: Option<u32>) {
-        let blob = intern(&mut self.history.blobs, id);
-        let path = intern_path(&mut self.history.paths, path);
-        if !self.seen.insert(u64::from(blob) << 32 | u64::from(path)) {
-            return;
-        }
-        if let Some(commit) = commit {
-            self.history.sites.push(Site { blob, path, commit });
-        }
+        let found = &mut self.found;
+        found.entries.push((
+            commit,
+            id,
+            index_u32(found.paths.len()),
+            index_u32(path.len()),
+        ));
+        found.paths.extend_from_slice(path);
     }
 }
 
@@ -396,4 +514,109 @@ pub fn unreachable_blobs(repo: &Repository, reachable: &History) -> Result<Vec<O
     all.sort();
     all.dedup();
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history of `n` commits on a branch, with a side branch merged back, files that come
+    /// and go and come back, a rename, and subtrees that return to an earlier state: built
+    /// with libgit2 directly, so no `git` binary is needed.
+    fn synthetic(dir: &std::path::Path, n: usize) -> Repository {
+        let repo = Repository::init_bare(dir).unwrap();
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let blob = |s: String| repo.blob(s.as_bytes()).unwrap();
+        let mut parent: Option<Oid> = None;
+        let mut side: Option<Oid> = None;
+        for i in 0..n {
+            let mut lib = repo.treebuilder(None).unwrap();
+            // lib/a.txt cycles through 7 contents: the same (blob, path) recurs far apart.
+            lib.insert("a.txt", blob(format!("a {}\n", i % 7)), 0o100644)
+                .unwrap();
+            if i % 3 != 0 {
+                lib.insert("b.txt", blob(format!("b {}\n", i / 5)), 0o100644)
+                    .unwrap();
+            }
+            let lib = lib.write().unwrap();
+            let mut root = repo.treebuilder(None).unwrap();
+            root.insert("lib", lib, 0o040000).unwrap();
+            // A file renamed back and forth, with the same content.
+            let name = if (i / 50) % 2 == 0 {
+                "old.cfg"
+            } else {
+                "new.cfg"
+            };
+            root.insert(name, blob("k = 1\n".into()), 0o100644).unwrap();
+            root.insert("n.txt", blob(format!("{i}\n")), 0o100644)
+                .unwrap();
+            let tree = repo.find_tree(root.write().unwrap()).unwrap();
+            let parents: Vec<git2::Commit> = parent
+                .into_iter()
+                .chain(side.take().filter(|_| i % 97 == 0))
+                .map(|p| repo.find_commit(p).unwrap())
+                .collect();
+            let refs: Vec<&git2::Commit> = parents.iter().collect();
+            let id = repo
+                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &refs)
+                .unwrap();
+            if i % 97 == 40 {
+                // A side commit, merged at the next multiple of 97.
+                let mut t = repo.treebuilder(Some(&tree)).unwrap();
+                t.insert("side.txt", blob(format!("side {i}\n")), 0o100644)
+                    .unwrap();
+                let t = repo.find_tree(t.write().unwrap()).unwrap();
+                let c = repo.find_commit(id).unwrap();
+                side = Some(repo.commit(None, &sig, &sig, "side", &t, &[&c]).unwrap());
+            }
+            parent = Some(id);
+        }
+        repo.reference("refs/heads/main", parent.unwrap(), true, "t")
+            .unwrap();
+        repo
+    }
+
+    fn sites(h: &History) -> Vec<(Oid, String, Oid)> {
+        let mut v: Vec<_> = h
+            .sites
+            .iter()
+            .map(|s| {
+                (
+                    h.blob(s),
+                    h.path(s).into_owned(),
+                    h.commits[s.commit as usize],
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn walking_on_several_threads_finds_what_one_thread_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = synthetic(dir.path(), 3 * CHUNK + 17);
+        let one = enumerate(&repo, &Scope::AllRefs, &[], 1).unwrap();
+        assert!(one.commits.len() > 3 * CHUNK, "{}", one.commits.len());
+        assert!(one.warnings.is_empty(), "{:?}", one.warnings);
+        let expected = sites(&one);
+        // Every n.txt version, the seven a.txt versions, both names of the renamed file...
+        assert!(expected.len() > 3 * CHUNK + 7, "{}", expected.len());
+        for workers in [2, 3, 5] {
+            let many = enumerate(&repo, &Scope::AllRefs, &[], workers).unwrap();
+            assert_eq!(many.commits, one.commits);
+            assert_eq!(sites(&many), expected, "{workers} workers");
+        }
+        // A range's boundary is walked first and recorded as known, on any worker count.
+        let tip = one.commits[one.commits.len() - 1];
+        let base = one.commits[CHUNK + 5];
+        let range = Scope::Range {
+            exclude: base.to_string(),
+            include: tip.to_string(),
+        };
+        let one = sites(&enumerate(&repo, &range, &[], 1).unwrap());
+        assert!(!one.is_empty());
+        assert_eq!(sites(&enumerate(&repo, &range, &[], 3).unwrap()), one);
+    }
 }
