@@ -5,6 +5,9 @@
 //! concatenates them up to `$KEYHOUND_BENCH_MB` (default 256) and scans that buffer in 16 MiB
 //! chunks. It prints the matcher's MB/s beside a baseline pass over the same bytes in the same
 //! run (memchr counting newlines), so the ratio means something on a noisy shared machine.
+//! It then scans the same files one by one, as `keyhound scan` and `keyhound git` do (each
+//! file its own buffer, its own keyword windows), which is the figure to compare with the
+//! history-speed target: `KEYHOUND_BENCH_CORPUS=path/to/git-checkout cargo bench --bench matcher`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -23,6 +26,35 @@ fn corpus_dir() -> PathBuf {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
         });
     home.join("registry").join("src")
+}
+
+/// The corpus's text files, in path order, up to `limit` bytes in all.
+fn files(limit: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    let walker = ignore::WalkBuilder::new(corpus_dir())
+        .standard_filters(false)
+        .build();
+    let mut paths: Vec<PathBuf> = walker
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter(|e| !e.path().components().any(|c| c.as_os_str() == ".git"))
+        .map(|e| e.into_path())
+        .collect();
+    paths.sort();
+    for p in paths {
+        if let Ok(bytes) = std::fs::read(&p) {
+            if keyhound::content::is_binary(&bytes) {
+                continue;
+            }
+            total += bytes.len();
+            out.push(bytes);
+            if total >= limit {
+                break;
+            }
+        }
+    }
+    out
 }
 
 fn load(limit: usize) -> Vec<u8> {
@@ -139,5 +171,25 @@ fn main() {
         "matcher, --decode-depth 0:       {:.0} MB/s  ({:.1}x the baseline's time)",
         size / no_decode,
         no_decode / base
+    );
+
+    // File by file, as the scanner sees them (kinds from the path are not applied here).
+    let files = files(mb << 20);
+    let size: f64 = files.iter().map(|f| f.len() as f64).sum::<f64>() / 1e6;
+    for f in &files {
+        matcher.scan(f, ContentKind::Source);
+    }
+    let t = Instant::now();
+    let mut found = 0;
+    for f in &files {
+        found += matcher.scan(f, ContentKind::Source).len();
+    }
+    let per_file = t.elapsed().as_secs_f64();
+    println!(
+        "matcher, file by file:           {:.0} MB/s  ({} files, {:.0} MB, {} findings)",
+        size / per_file,
+        files.len(),
+        size,
+        found
     );
 }
