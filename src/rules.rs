@@ -224,6 +224,14 @@ pub fn embedded_full() -> Vec<Rule> {
     all
 }
 
+/// A path rule's glob as the matcher applies it: at any depth (`config/master.key` matches
+/// `app/config/master.key`), `*` inside one path component.
+pub fn path_glob(path: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(&format!("**/{path}"))
+        .literal_separator(true)
+        .build()
+}
+
 /// What is wrong with a rule's shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -255,10 +263,7 @@ fn check_shape(rule: &Rule) -> Result<(), String> {
         _ => {}
     }
     for glob in &rule.paths {
-        globset::GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("path '{glob}': {e}"))?;
+        path_glob(glob).map_err(|e| format!("path '{glob}': {e}"))?;
     }
     for kw in &rule.keywords {
         if kw.len() < 2 {

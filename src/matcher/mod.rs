@@ -191,11 +191,8 @@ impl Matcher {
         let mut path_rules = Vec::new();
         for (idx, compiled) in rules.iter().enumerate() {
             for path in &compiled.rule.paths {
-                // Checked when the rule was loaded. `*` stays inside one path component.
-                let glob = globset::GlobBuilder::new(&format!("**/{path}"))
-                    .literal_separator(true)
-                    .build();
-                if let Ok(glob) = glob {
+                // Checked when the rule was loaded.
+                if let Ok(glob) = crate::rules::path_glob(path) {
                     globs.add(glob);
                     path_rules.push(idx);
                 }
