@@ -3,17 +3,23 @@
 //! handed over with every (path, first commit) site where it appears.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use git2::Repository;
-use rayon::prelude::*;
 
+use super::pack::{Location, Packs, Reader};
 use super::walk::{self, History, Scope, Site};
 use super::{commit_info, is_lfs_pointer, object_id, open, submodules, GitError};
 use crate::content::{BlobSite, CommitInfo, CommitRef, Content, ObjectId, Provenance};
 use crate::lock;
 use crate::source::{Sink, Skip, Source, SourceError, Unit};
+
+/// Blobs a worker takes at a time: runs long enough that deltas find their bases in the
+/// worker's cache, short enough to share the work out evenly.
+const BLOBS_PER_JOB: usize = 256;
+/// Each worker's cache of rebuilt objects, the bases of the deltas that follow them.
+const CACHE_BYTES: usize = 16 << 20;
 
 #[derive(Debug, Clone)]
 pub struct HistoryOptions {
@@ -46,14 +52,14 @@ impl GitHistory {
 
     fn scan_repository(
         &self,
-        repo: &Repository,
+        repo: Repository,
         prefix: &str,
         scope: &Scope,
         sink: &dyn Sink,
-    ) -> Result<(), GitError> {
+    ) -> Result<Repository, GitError> {
         let exclude: Vec<&[u8]> = self.opts.exclude_names.iter().map(Vec::as_slice).collect();
         let workers = rayon::current_num_threads();
-        let mut hist = walk::enumerate(repo, scope, &exclude, workers)?;
+        let mut hist = walk::enumerate(&repo, scope, &exclude, workers)?;
         for w in hist.warnings.drain(..) {
             sink.error(w);
         }
@@ -69,44 +75,66 @@ impl GitHistory {
             let reachable = if *scope == Scope::AllRefs {
                 &hist
             } else {
-                all = walk::enumerate(repo, &Scope::AllRefs, &exclude, workers)?;
+                all = walk::enumerate(&repo, &Scope::AllRefs, &exclude, workers)?;
                 &all
             };
-            for id in walk::unreachable_blobs(repo, reachable)? {
+            for id in walk::unreachable_blobs(&repo, reachable)? {
                 hist.add_unreachable(id);
             }
         }
         hist.group();
         sink.expect(hist.blobs_to_scan() as u64);
 
-        // Each worker opens its own handle on the repository: git2 handles are not shared
-        // between threads.
+        // Blobs in pack order, so that a worker's run of blobs lies together in the pack and
+        // the bases of its deltas are still in its cache. Blobs in no pack (loose objects,
+        // alternates) come last and are read by libgit2. Each worker opens its own handle on
+        // the repository for those: git2 handles are not shared between threads.
         let git_dir = repo.path().to_path_buf();
+        // The walk's pack windows (up to 192 MiB on two cores) stay mapped while any handle
+        // on the repository is open; the blobs are read without them.
+        drop(repo);
+        let packs = Packs::open(&git_dir);
+        let mut order: Vec<(Option<Location>, &[Site])> = hist
+            .by_blob()
+            .map(|sites| (packs.locate(&hist.blob(&sites[0])), sites))
+            .collect();
+        order.sort_by_key(|(at, _)| at.map_or((u32::MAX, 0), |l| (l.pack, l.offset)));
+        // One reader (and one cache) per worker; runs handed out in pack order. (A rayon
+        // `for_each_init` made a reader per stolen job, nested ones alive at once, and peaked
+        // 250 MiB higher on git/git.)
         let hist = &hist;
-        hist.par_by_blob().for_each_init(
-            || Repository::open(&git_dir).ok(),
-            |local, sites| match local {
-                Some(r) => read_blob(r, hist, sites, prefix, sink),
-                None => sink.error(format!("{}: cannot open the repository", git_dir.display())),
-            },
-        );
-        Ok(())
+        let runs: Vec<_> = order.chunks(BLOBS_PER_JOB).collect();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..workers.clamp(1, runs.len().max(1)) {
+                s.spawn(|| {
+                    let local = Repository::open(&git_dir).ok();
+                    let mut reader = Reader::new(&packs, CACHE_BYTES);
+                    while let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        for &(at, sites) in *run {
+                            read_blob(local.as_ref(), &mut reader, at, hist, sites, prefix, sink);
+                        }
+                    }
+                });
+            }
+        });
+        // Findings' commits are looked up here after the scan.
+        open(&git_dir)
     }
 }
 
 impl Source for GitHistory {
     fn scan(&self, sink: &dyn Sink) -> Result<(), SourceError> {
         super::tune_for_reading_everything();
-        let repo = open(&self.path)?;
-        self.scan_repository(&repo, "", &self.opts.scope, sink)?;
+        let repo = self.scan_repository(open(&self.path)?, "", &self.opts.scope, sink)?;
         let mut scanned = Vec::new();
         if self.opts.recurse_submodules {
             // A submodule has its own history, which the superproject's refs and ranges do not
             // name: it is scanned whole.
             let mut notes = Vec::new();
             for (prefix, sub) in submodules(&repo, &mut notes) {
-                match self.scan_repository(&sub, &prefix, &Scope::AllRefs, sink) {
-                    Ok(()) => scanned.push(sub),
+                match self.scan_repository(sub, &prefix, &Scope::AllRefs, sink) {
+                    Ok(sub) => scanned.push(sub),
                     Err(e) => sink.error(format!("submodule {prefix}: {e}")),
                 }
             }
@@ -134,8 +162,17 @@ impl Source for GitHistory {
     }
 }
 
-/// Reads one blob and hands it over with its sites (earliest commit first, never empty).
-fn read_blob(repo: &Repository, hist: &History, sites: &[Site], prefix: &str, sink: &dyn Sink) {
+/// Reads one blob and hands it over with its sites (earliest commit first, never empty):
+/// from its pack when it is in one and this reader can rebuild it, else through libgit2.
+fn read_blob(
+    repo: Option<&Repository>,
+    reader: &mut Reader,
+    at: Option<Location>,
+    hist: &History,
+    sites: &[Site],
+    prefix: &str,
+    sink: &dyn Sink,
+) {
     let id = hist.blob(&sites[0]);
     let place = |site: &Site| {
         if prefix.is_empty() {
@@ -145,7 +182,47 @@ fn read_blob(repo: &Repository, hist: &History, sites: &[Site], prefix: &str, si
         }
     };
     let label = || format!("blob {id} ({})", place(&sites[0]));
-    // The header gives the size without inflating the blob.
+    let hand_over = |data: &[u8]| {
+        if is_lfs_pointer(data) {
+            return sink.skipped(&label(), Skip::LfsPointer);
+        }
+        let sites = sites
+            .iter()
+            .map(|s| BlobSite {
+                path: place(s),
+                commit: (s.commit != Site::NO_COMMIT).then(|| CommitRef {
+                    order: s.commit,
+                    id: object_id(hist.commits[s.commit as usize]),
+                    info: None,
+                }),
+            })
+            .collect();
+        sink.content(Content {
+            provenance: Provenance::Blob {
+                id: object_id(id),
+                sites,
+            },
+            bytes: data,
+        });
+    };
+    // The size comes first, so that a blob too large to scan is never inflated.
+    if let Some(at) = at {
+        if let Ok(size) = reader.size(at) {
+            if !sink.wants(&label, size) {
+                return;
+            }
+            if let Ok(data) = reader.read(at) {
+                hand_over(&data);
+                return reader.recycle(data);
+            }
+        }
+    }
+    let Some(repo) = repo else {
+        return sink.error(format!(
+            "object {id}: cannot open the repository to read it"
+        ));
+    };
+    // What the pack reader could not rebuild, libgit2 reads, and says why when it cannot.
     match repo.odb().and_then(|odb| odb.read_header(id)) {
         Ok((size, _)) => {
             if !sink.wants(&label, size as u64) {
@@ -154,30 +231,8 @@ fn read_blob(repo: &Repository, hist: &History, sites: &[Site], prefix: &str, si
         }
         Err(e) => return sink.error(format!("object {id}: cannot read: {}", e.message())),
     }
-    let blob = match repo.find_blob(id) {
-        Ok(b) => b,
-        Err(e) => return sink.error(format!("object {id}: cannot read: {}", e.message())),
-    };
-    let data = blob.content();
-    if is_lfs_pointer(data) {
-        return sink.skipped(&label(), Skip::LfsPointer);
+    match repo.find_blob(id) {
+        Ok(blob) => hand_over(blob.content()),
+        Err(e) => sink.error(format!("object {id}: cannot read: {}", e.message())),
     }
-    let sites = sites
-        .iter()
-        .map(|s| BlobSite {
-            path: place(s),
-            commit: (s.commit != Site::NO_COMMIT).then(|| CommitRef {
-                order: s.commit,
-                id: object_id(hist.commits[s.commit as usize]),
-                info: None,
-            }),
-        })
-        .collect();
-    sink.content(Content {
-        provenance: Provenance::Blob {
-            id: object_id(id),
-            sites,
-        },
-        bytes: data,
-    });
 }

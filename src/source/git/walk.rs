@@ -23,7 +23,6 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use indexmap::IndexSet;
-use rayon::prelude::*;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeEntry};
 
@@ -107,9 +106,9 @@ impl History {
         self.sites.chunk_by(same_blob).count()
     }
 
-    /// The sites of each blob that has any, one slice a blob, in parallel (after `group`).
-    pub fn par_by_blob(&self) -> impl ParallelIterator<Item = &[Site]> {
-        self.sites.par_chunk_by(same_blob)
+    /// The sites of each blob that has any, one slice a blob (after `group`).
+    pub fn by_blob(&self) -> impl Iterator<Item = &[Site]> {
+        self.sites.chunk_by(same_blob)
     }
 }
 
