@@ -35,5 +35,55 @@ for rid, ex in examples[::7]:
     put('decoders', rid + '.hex', ex.encode().hex())
     put('decoders', rid + '.utf16', b'\xff\xfe' + ex.encode('utf-16-le'))
     put('staged_diff', rid, b'a = 1\nb = 2\n\0a = 1\n' + ex.encode() + b'\nb = 2\n')
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def git_delta(base, ops):
+    """A git delta: ops are (offset, size) copies from base and bytes to insert."""
+    body = bytearray()
+    size = 0
+    for op in ops:
+        if isinstance(op, bytes):
+            for i in range(0, len(op), 127):
+                chunk = op[i:i + 127]
+                body.append(len(chunk))
+                body += chunk
+            size += len(op)
+            continue
+        offset, n = op
+        cmd, args = 0x80, bytearray()
+        for i in range(4):
+            if (offset >> (8 * i)) & 0xff:
+                cmd |= 1 << i
+                args.append((offset >> (8 * i)) & 0xff)
+        for i in range(3):
+            if (n >> (8 * i)) & 0xff:
+                cmd |= 0x10 << i
+                args.append((n >> (8 * i)) & 0xff)
+        body.append(cmd)
+        body += args
+        size += n
+    return varint(len(base)) + varint(size) + bytes(body)
+
+
+# Deltas that insert a rule's example into text, cut it, and move the pieces around.
+filler = ''.join(f'line {i} of a file that changes a little\n' for i in range(40)).encode()
+for rid, ex in examples[::11]:
+    base = filler[:600] + ex.encode() + b'\n' + filler[600:]
+    mid = 600 + len(ex) // 2
+    ops = [[(0, 300), b'new text\n', (300, mid - 300), b'X', (mid, len(base) - mid)],
+           [(0, 600), (mid, len(base) - mid)],
+           [(mid, len(base) - mid), ex.encode()[:5], (0, mid)]]
+    for i, o in enumerate(ops):
+        put('delta', f'{rid}.{i}', len(base).to_bytes(2, 'little') + base + git_delta(base, o))
 put('rules_config', 'keyhound.toml', open(os.path.join(root, '.keyhound.toml')).read())
 print(sum(len(fs) for _, _, fs in os.walk(seeds)), 'seeds')

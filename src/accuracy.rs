@@ -185,6 +185,7 @@ pub fn score(matcher: &Matcher, dir: &Path, diag: &dyn Diagnostics) -> Result<Sc
         max_file_size: 10 << 20,
         fail_too_large: false,
         progress: false,
+        deltas: false,
     };
     let tree = Worktree::new(
         vec![dir.to_path_buf()],

@@ -228,6 +228,11 @@ pub struct GitArgs {
     #[arg(long)]
     pub unreachable: bool,
 
+    /// Scan every blob whole. By default a blob stored as a delta is scanned only where it
+    /// differs from its base, reusing the base's matches elsewhere: the same findings, faster.
+    #[arg(long)]
+    pub no_delta: bool,
+
     /// Also scan the history of submodules checked out in the repository.
     #[arg(long)]
     pub recurse_submodules: bool,

@@ -10,6 +10,27 @@ pub const BINARY_SNIFF_LEN: usize = 8192;
 pub struct Content<'a> {
     pub provenance: Provenance,
     pub bytes: &'a [u8],
+    /// How the bytes are made from another blob's, when the source knows (a git pack stores
+    /// most blobs so): the scanner then reads only what changed.
+    pub delta: Option<Delta>,
+    /// How many contents still to come are deltas against this one: the scanner keeps what
+    /// it found here until they are scanned.
+    pub reused_by: u32,
+}
+
+/// Content described as pieces of another blob (`base`) and new bytes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub base: ObjectId,
+    pub pieces: Vec<Piece>,
+}
+
+/// `len` bytes of content at `at`: copied from the base at `from`, or new (`from` is None).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    pub at: usize,
+    pub len: usize,
+    pub from: Option<usize>,
 }
 
 /// Where content came from: everything the scanner needs to place findings in it, and the

@@ -2,18 +2,19 @@
 //! matcher, places the matches at every origin of that content (`finding`), and once the
 //! source is done, passes the findings through the filter stage. Reporters take the outcome.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::content::{is_binary, is_utf16, utf16_text, Content, ContentKind};
+use crate::content::{is_binary, is_utf16, utf16_text, Content, ContentKind, ObjectId, Provenance};
 use crate::diag::Diagnostics;
 use crate::filter::Filter;
 use crate::finding::{self, Finding};
 use crate::lock;
-use crate::matcher::Matcher;
+use crate::matcher::{Analysis, Matcher};
 use crate::report::Stats;
 use crate::rules::Confidence;
 use crate::source::{Sink, Skip, Source, SourceError};
@@ -26,7 +27,14 @@ pub struct ScanOptions {
     pub fail_too_large: bool,
     /// Draw a progress bar on stderr (the caller decides: a terminal, not `--quiet`).
     pub progress: bool,
+    /// Scan a blob stored as a delta only where it differs from its base (`--no-delta` turns
+    /// this off: every blob is then scanned whole).
+    pub deltas: bool,
 }
+
+/// How much memory the analyses kept for deltas may take. Bases come shortly before their
+/// deltas in a pack, so recent blobs are the ones asked for.
+const MEMO_BYTES: usize = 32 << 20;
 
 /// The findings that passed the filter stage, and what the scan looked at and set aside.
 pub struct Outcome {
@@ -72,6 +80,7 @@ pub fn run(
     let mut stats = Stats {
         files: counts.files.into_inner(),
         bytes: counts.bytes.into_inner(),
+        matched_bytes: counts.matched.into_inner(),
         commits: source.commits(),
         skipped_binary: counts.binary.into_inner(),
         skipped_too_large: counts.too_large.into_inner(),
@@ -95,6 +104,7 @@ pub fn run(
 struct Counts {
     files: AtomicU64,
     bytes: AtomicU64,
+    matched: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
     lfs: AtomicU64,
@@ -115,6 +125,7 @@ struct Scanner<'a> {
     diag: &'a dyn Diagnostics,
     counts: Counts,
     found: Mutex<Vec<Finding>>,
+    memo: Mutex<Memo>,
     bar: ProgressBar,
     /// What the bar counts: files or blobs.
     unit: &'static str,
@@ -133,6 +144,7 @@ impl<'a> Scanner<'a> {
             diag,
             counts: Counts::default(),
             found: Mutex::new(Vec::new()),
+            memo: Mutex::new(Memo::default()),
             bar: progress_bar(opts.progress, unit),
             unit,
         }
@@ -146,7 +158,14 @@ impl<'a> Scanner<'a> {
         // or a test.
         let provenance = &content.provenance;
         let kind = ContentKind::of(provenance.path(), data);
-        let matches = self.matcher.scan_file(data, kind, provenance.path());
+        let analysis = self.analyze(content, data, kind, transcoded.is_none());
+        bump(&self.counts.matched, analysis.matched_bytes);
+        let matches = self.matcher.finish(&analysis, data, provenance.path());
+        if let (true, Provenance::Blob { id, .. }) = (self.opts.deltas, provenance) {
+            if content.reused_by > 0 && transcoded.is_none() {
+                lock(&self.memo).keep(*id, analysis, content.reused_by);
+            }
+        }
         if matches.is_empty() {
             return Vec::new();
         }
@@ -160,6 +179,21 @@ impl<'a> Scanner<'a> {
             );
         }
         out
+    }
+
+    /// The matcher's analysis of `data`: from its delta base's when the source says how the
+    /// content is made from another blob and that blob's analysis is still at hand, else from
+    /// a scan of it whole. (A transcoded text is not the bytes the delta describes.)
+    fn analyze(&self, content: &Content, data: &[u8], kind: ContentKind, raw: bool) -> Analysis {
+        if let (true, true, Some(delta)) = (self.opts.deltas, raw, &content.delta) {
+            let base = lock(&self.memo).take(&delta.base);
+            if let Some(base) = base {
+                if let Some(a) = self.matcher.analyze_delta(data, kind, &base, &delta.pieces) {
+                    return a;
+                }
+            }
+        }
+        self.matcher.analyze(data, kind)
     }
 
     fn tick(&self) {
@@ -277,4 +311,52 @@ fn style(bounded: bool, unit: &str) -> ProgressStyle {
         format!("{{spinner}} {{elapsed_precise}} {{human_pos}} {unit}s, {{msg}}")
     };
     ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// Analyses of blobs that deltas still to come are made against, each kept until its last
+/// delta takes it, within `MEMO_BYTES` (oldest first out: a delta whose base is gone, or
+/// still being scanned on another thread, is scanned whole).
+#[derive(Default)]
+struct Memo {
+    by_id: HashMap<ObjectId, (Arc<Analysis>, u32)>,
+    order: VecDeque<ObjectId>,
+    bytes: usize,
+}
+
+impl Memo {
+    /// The analysis of blob `id`, for one of the deltas against it.
+    fn take(&mut self, id: &ObjectId) -> Option<Arc<Analysis>> {
+        let (analysis, uses) = self.by_id.get_mut(id)?;
+        let analysis = analysis.clone();
+        *uses -= 1;
+        if *uses == 0 {
+            self.by_id.remove(id);
+            self.bytes -= analysis.footprint();
+        }
+        Some(analysis)
+    }
+
+    fn keep(&mut self, id: ObjectId, mut analysis: Analysis, uses: u32) {
+        analysis.shrink();
+        let size = analysis.footprint();
+        if size > MEMO_BYTES / 8 || self.by_id.contains_key(&id) {
+            return;
+        }
+        self.by_id.insert(id, (Arc::new(analysis), uses));
+        self.order.push_back(id);
+        self.bytes += size;
+        while self.bytes > MEMO_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some((a, _)) = self.by_id.remove(&old) {
+                self.bytes -= a.footprint();
+            }
+        }
+        // Ids of analyses already taken by all their deltas.
+        if self.order.len() > 2 * self.by_id.len() + 64 {
+            let by_id = &self.by_id;
+            self.order.retain(|id| by_id.contains_key(id));
+        }
+    }
 }

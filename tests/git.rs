@@ -918,3 +918,132 @@ fn a_key_file_in_history_is_found_by_its_path() {
     assert_eq!(f["secret"], key.as_str());
     assert_eq!(f["commit"], added.as_str());
 }
+
+/// A history whose blobs git stores as deltas, with secrets placed where a delta scan could
+/// go wrong: in inserted lines, inside copied lines, at the first and last byte, halves of a
+/// pair added in different versions, encoded, and a token completed by a later change.
+fn evolving_repo() -> Repo {
+    let repo = Repo::new();
+    let mut lines: Vec<String> = (0..400)
+        .map(|i| format!("fn step_{i}(x: u32) -> u32 {{ x * {i} + 7 }}\n"))
+        .collect();
+    let mut half = String::new();
+    for v in 0..44usize {
+        let at = (v * 37) % lines.len();
+        match v % 11 {
+            0 => lines.insert(at, format!("let token = \"{}\";\n", github_pat())),
+            1 => {
+                let l = lines[at].clone();
+                lines[at] = format!(
+                    "{}password = \"Zq8{}\" {}",
+                    &l[..10],
+                    random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 14),
+                    &l[10..]
+                );
+            }
+            2 => lines.insert(at, format!("aws_access_key_id = {}\n", aws_key_id())),
+            3 => {
+                // The other half, two lines below the id the last version added.
+                let id = lines
+                    .iter()
+                    .rposition(|l| l.starts_with("aws_access_key_id"))
+                    .unwrap();
+                let secret = random_from(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+                    40,
+                );
+                lines.insert(id + 2, format!("aws_secret_access_key = {secret}\n"));
+            }
+            4 => lines.insert(0, format!("// {}\n", github_pat())),
+            5 => {
+                let last = lines.pop().unwrap();
+                lines.push(last);
+                lines.push(format!("const LAST: &str = \"{}\";", github_pat()));
+            }
+            6 => {
+                use base64::Engine as _;
+                let line = format!(
+                    "DB_PASSWORD=Zq8{}\n",
+                    random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 14)
+                );
+                let encoded = base64::engine::general_purpose::STANDARD.encode(line);
+                lines.insert(at, format!("  config: {encoded}\n"));
+            }
+            7 => {
+                // The start of a token now, its keyword cut in two; the rest comes next.
+                half = github_pat();
+                lines.insert(at, format!("let pending = \"{}", &half[..2]));
+            }
+            8 => {
+                let i = lines
+                    .iter()
+                    .position(|l| l.starts_with("let pending"))
+                    .unwrap();
+                lines[i] = format!("let pending = \"{half}\";\n");
+                lines.drain(at.min(lines.len() - 20)..at.min(lines.len() - 20) + 15);
+            }
+            9 => {
+                // An encoded value grows, and no longer decodes to text.
+                let i = lines
+                    .iter()
+                    .rposition(|l| l.starts_with("  config: "))
+                    .unwrap();
+                lines[i] = format!("{}////\n", lines[i].trim_end());
+            }
+            _ => {
+                // And back: git stores one of the two as a delta against the other.
+                let i = lines
+                    .iter()
+                    .rposition(|l| l.starts_with("  config: "))
+                    .unwrap();
+                lines[i] = format!("{}\n", lines[i].trim_end().trim_end_matches('/'));
+                lines.truncate(lines.len() - 3);
+            }
+        }
+        repo.write("src/lib.rs", &lines.concat());
+        repo.commit(&format!("version {v}"));
+    }
+    repo.git(&["repack", "-adfq", "--depth=50", "--window=50"]);
+    repo
+}
+
+#[test]
+fn scanning_only_what_deltas_change_finds_what_scanning_every_blob_whole_finds() {
+    let repo = evolving_repo();
+    let (code, delta, stderr) = repo.history(&[]);
+    let (whole_code, whole, whole_stderr) = repo.history(&["--no-delta"]);
+    assert_eq!((code, whole_code), (1, 1), "{stderr}");
+    assert_eq!(delta, whole);
+    // The deltas were used, and most bytes were not read again.
+    assert!(stderr.contains("deltas reused the rest"), "{stderr}");
+    assert!(!whole_stderr.contains("deltas reused"), "{whole_stderr}");
+    let read = |s: &str| -> (f64, f64) {
+        let mb = |t: &str| t.trim_start_matches('(').parse::<f64>().unwrap();
+        let words: Vec<&str> = s.split_whitespace().collect();
+        let total = words.iter().position(|w| *w == "MB)").unwrap();
+        let of = words.iter().position(|w| *w == "of").unwrap();
+        (mb(words[of - 2]), mb(words[total - 1]))
+    };
+    let (read, total) = read(&stderr);
+    assert!(read < total / 3.0, "{read} of {total} MB read");
+    // Every kind of placement was found: each is reported in the version that added it.
+    let rules: std::collections::BTreeSet<String> = findings(&delta)
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    for rule in [
+        "github-pat-classic",
+        "aws-secret-access-key",
+        "generic-password",
+    ] {
+        assert!(rules.contains(rule), "{rules:?}");
+    }
+    assert!(
+        findings(&delta).iter().any(|f| f["paired"].is_array()),
+        "no pair"
+    );
+    assert!(
+        findings(&delta).iter().any(|f| f["decoded"].is_string()),
+        "nothing decoded"
+    );
+}

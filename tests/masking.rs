@@ -48,6 +48,8 @@ impl Source for InMemory {
                 path: "app/settings.txt".into(),
             },
             bytes: &self.0,
+            delta: None,
+            reused_by: 0,
         });
         Ok(())
     }
@@ -59,6 +61,7 @@ fn scan(source: &dyn Source, matcher: &Matcher, filter: &Filter) -> scanner::Out
         max_file_size: u64::MAX,
         fail_too_large: false,
         progress: false,
+        deltas: false,
     };
     scanner::run(source, matcher, &opts, filter, &Collected::default()).expect("scans")
 }
@@ -260,6 +263,8 @@ fn staged_provenance_keeps_only_added_lines() {
                     added_lines: BTreeSet::from([2]),
                 },
                 bytes: &self.0,
+                delta: None,
+                reused_by: 0,
             });
             Ok(())
         }

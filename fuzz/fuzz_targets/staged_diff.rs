@@ -34,6 +34,8 @@ impl Source for OneStagedFile<'_> {
                 added_lines: self.added.clone(),
             },
             bytes: self.bytes,
+            delta: None,
+            reused_by: 0,
         });
         Ok(())
     }
@@ -60,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
         max_file_size: u64::MAX,
         fail_too_large: false,
         progress: false,
+        deltas: false,
     };
     let diag = Collected::default();
     let outcome = scanner::run(&source, matcher(), &opts, &Filter::default(), &diag)

@@ -45,7 +45,10 @@ pub fn run(args: GitArgs) -> Result<u8> {
             exclude_names: history_excludes(),
         },
     );
-    let opts = setup.scan_options(super::progress(&args.common));
+    let opts = scanner::ScanOptions {
+        deltas: !args.no_delta,
+        ..setup.scan_options(super::progress(&args.common))
+    };
     let outcome = scanner::run(&history, &setup.matcher, &opts, &setup.filter, &diag)?;
     super::report(
         outcome,

@@ -93,6 +93,7 @@ impl Setup {
             max_file_size: self.settings.max_file_size,
             fail_too_large: false,
             progress,
+            deltas: true,
         }
     }
 }

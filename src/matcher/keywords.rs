@@ -163,6 +163,11 @@ impl KeywordSearcher {
         }
     }
 
+    /// The longest keyword's length: an occurrence reaches this far at most.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
     /// Every keyword occurrence in `data`, in no particular order.
     pub fn find_all(&self, data: &[u8], out: &mut Vec<Hit>) {
         if data.len() < MIN_INTERLEAVED {

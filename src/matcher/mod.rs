@@ -6,6 +6,7 @@
 //! ~100x slower).
 
 pub mod decode;
+pub mod delta;
 pub mod entropy;
 pub mod examples;
 pub mod explain;
@@ -39,6 +40,13 @@ const DECODE_CONTEXT: usize = 256;
 const PATH_RULE_MAX_SIZE: usize = 64 << 10;
 /// How far back a generic rule's variable name may begin before its keyword.
 const NAME_BEFORE: usize = 40;
+/// How much of a secret's line either side of it a generic rule's filters read.
+const LINE_REACH: usize = 512;
+/// How far outside its window a rule's search and checks read: the line around a match, the
+/// name before it, the byte before the window (for `\b`). A window whose surroundings this
+/// far out are unchanged finds what it found before (`delta`).
+const CONTEXT_REACH: usize = LINE_REACH + 1;
+const _: () = assert!(NAME_BEFORE < LINE_REACH);
 
 /// A rule match inside one piece of content, before it becomes a `Finding`.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +64,50 @@ pub struct RawMatch {
     /// For a secret found inside encoded text: the span above is the encoded text, and this is
     /// the secret itself and how it was decoded.
     pub decoded: Option<Box<DecodedSecret>>,
+}
+
+/// What one content's scan found before overlaps are resolved (`Matcher::analyze`).
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    kind: ContentKind,
+    len: usize,
+    /// Every keyword occurrence, sorted.
+    hits: Vec<keywords::Hit>,
+    /// The windows searched, sorted by rule then start, each with its candidates in `found`.
+    windows: Vec<Window>,
+    found: Vec<RawMatch>,
+    /// Candidates in decoded text, sorted by start.
+    decoded: Vec<RawMatch>,
+    /// Bytes the keyword and decoding passes read: all of them, unless a delta let most be
+    /// reused.
+    pub matched_bytes: u64,
+}
+
+impl Analysis {
+    /// Roughly how much memory it holds, for caches of analyses.
+    pub fn footprint(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.hits.capacity() * std::mem::size_of::<keywords::Hit>()
+            + self.windows.capacity() * std::mem::size_of::<Window>()
+            + (self.found.capacity() + self.decoded.capacity())
+                * (std::mem::size_of::<RawMatch>() + 64)
+    }
+
+    /// Gives back what its vectors reserved beyond their length, before it is kept.
+    pub fn shrink(&mut self) {
+        self.hits.shrink_to_fit();
+        self.windows.shrink_to_fit();
+        self.found.shrink_to_fit();
+        self.decoded.shrink_to_fit();
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Window {
+    rule: usize,
+    start: usize,
+    end: usize,
+    found: std::ops::Range<usize>,
 }
 
 /// Why the matcher dropped a regex match (`keyhound explain` shows it).
@@ -242,12 +294,57 @@ impl Matcher {
     /// `scan`, plus the rules that read a file whole when its path is theirs
     /// (`config/master.key`).
     pub fn scan_file(&self, data: &[u8], kind: ContentKind, path: &str) -> Vec<RawMatch> {
-        let mut candidates = self.candidates(data, kind, None);
-        for rule in self.path_rules_for(path, data) {
-            self.search_window(rule, data, 0, data.len(), kind, &mut candidates);
+        self.finish(&self.analyze(data, kind), data, path)
+    }
+
+    /// Everything the keyword rules and the decoding find in `data`, before overlaps are
+    /// resolved: `finish` makes the matches of it, and `analyze_delta` reuses it for content
+    /// stored as a delta against this one.
+    pub fn analyze(&self, data: &[u8], kind: ContentKind) -> Analysis {
+        let mut hits = Vec::new();
+        self.keywords.find_all(data, &mut hits);
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.keyword));
+        let mut analysis = Analysis {
+            kind,
+            len: data.len(),
+            hits,
+            windows: Vec::new(),
+            found: Vec::new(),
+            decoded: Vec::new(),
+            matched_bytes: data.len() as u64,
+        };
+        for (rule, start, end) in self.merged_windows(&analysis.hits, data.len(), kind, None) {
+            let from = analysis.found.len();
+            self.search_window(rule, data, start, end, kind, &mut analysis.found);
+            analysis.windows.push(Window {
+                rule,
+                start,
+                end,
+                found: from..analysis.found.len(),
+            });
         }
-        if self.decode_depth > 0 && kind != ContentKind::Lockfile {
-            self.decoded_candidates(data, kind, self.decode_depth, &mut candidates);
+        if self.decodes(kind) {
+            self.decoded_candidates(data, kind, self.decode_depth, &mut analysis.decoded);
+            analysis.decoded.sort_by_key(|m| m.start);
+        }
+        analysis
+    }
+
+    fn decodes(&self, kind: ContentKind) -> bool {
+        self.decode_depth > 0 && kind != ContentKind::Lockfile
+    }
+
+    /// The matches of an analysis of `data`, with the path rules for `path`: one per secret,
+    /// sorted by position.
+    pub fn finish(&self, analysis: &Analysis, data: &[u8], path: &str) -> Vec<RawMatch> {
+        let mut candidates: Vec<RawMatch> = analysis
+            .found
+            .iter()
+            .chain(&analysis.decoded)
+            .cloned()
+            .collect();
+        for rule in self.path_rules_for(path, data) {
+            self.search_window(rule, data, 0, data.len(), analysis.kind, &mut candidates);
         }
         // Invalid matches take part in overlap resolution, so that a span a provider format
         // rejected (a bad checksum) is not reported again by a generic rule.
@@ -347,41 +444,45 @@ impl Matcher {
     }
 
     fn candidates(&self, data: &[u8], kind: ContentKind, only: Option<usize>) -> Vec<RawMatch> {
-        // (rule, window start, window end) for each keyword hit.
         let mut hits = Vec::new();
         self.keywords.find_all(data, &mut hits);
+        let mut out = Vec::new();
+        for (rule, start, end) in self.merged_windows(&hits, data.len(), kind, only) {
+            self.search_window(rule, data, start, end, kind, &mut out);
+        }
+        out
+    }
+
+    /// The windows the rules search around `hits` in content of `len` bytes, as (rule, start,
+    /// end), sorted: overlapping windows of one rule are merged, so that each byte is searched
+    /// once per rule.
+    fn merged_windows(
+        &self,
+        hits: &[keywords::Hit],
+        len: usize,
+        kind: ContentKind,
+        only: Option<usize>,
+    ) -> Vec<(usize, usize, usize)> {
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         for hit in hits {
             for &rule in &self.keyword_rules[hit.keyword as usize] {
                 if only.is_some_and(|o| o != rule) {
                     continue;
                 }
-                if let Some((start, end)) = self.window(rule, &hit, data.len(), kind) {
+                if let Some((start, end)) = self.window(rule, hit, len, kind) {
                     windows.push((rule, start, end));
                 }
             }
         }
-        if windows.is_empty() {
-            return Vec::new();
-        }
         windows.sort_unstable();
-        let mut out = Vec::new();
-        let mut iter = windows.into_iter();
-        let mut current = iter.next();
-        while let Some((rule, start, mut end)) = current {
-            // Merge overlapping windows of the same rule so each byte is searched once per rule.
-            current = None;
-            for next in iter.by_ref() {
-                if next.0 == rule && next.1 <= end {
-                    end = end.max(next.2);
-                } else {
-                    current = Some(next);
-                    break;
-                }
+        let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+        for (rule, start, end) in windows {
+            match merged.last_mut() {
+                Some(last) if last.0 == rule && start <= last.2 => last.2 = last.2.max(end),
+                _ => merged.push((rule, start, end)),
             }
-            self.search_window(rule, data, start, end, kind, &mut out);
         }
-        out
+        merged
     }
 
     /// Where rule `rule` may match around a keyword hit, or None where it is not looked for.
@@ -566,10 +667,10 @@ fn name_start(data: &[u8], keyword_start: usize) -> usize {
     keyword_start - run
 }
 
-/// Start and end of the line holding `start..end`, at most 512 bytes either side.
+/// Start and end of the line holding `start..end`, at most `LINE_REACH` bytes either side.
 fn line_around(data: &[u8], start: usize, end: usize) -> (usize, usize) {
-    let from = start.saturating_sub(512);
-    let to = (end + 512).min(data.len());
+    let from = start.saturating_sub(LINE_REACH);
+    let to = (end + LINE_REACH).min(data.len());
     let line_start = memchr::memrchr(b'\n', &data[from..start]).map_or(from, |i| from + i + 1);
     let line_end = memchr::memchr(b'\n', &data[end..to]).map_or(to, |i| end + i);
     (line_start, line_end)
@@ -590,6 +691,9 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
             .then(found_decoded(a).cmp(&found_decoded(b)))
             .then(a.rule.cmp(&b.rule))
             .then(a.start.cmp(&b.start))
+            // A total order, so that the same candidates in any order keep the same matches.
+            .then(a.end.cmp(&b.end))
+            .then_with(|| decoding(a).cmp(decoding(b)))
     });
     // Accepted spans by start; spans never overlap each other.
     let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
@@ -604,6 +708,10 @@ fn resolve_overlaps(rules: &[CompiledRule], mut candidates: Vec<RawMatch>) -> Ve
     }
     kept.sort_by_key(|m| (m.start, m.end, m.rule));
     kept
+}
+
+fn decoding(m: &RawMatch) -> &str {
+    m.decoded.as_ref().map_or("", |d| d.how.as_str())
 }
 
 /// Whether a match was found in decoded text (not merely shown decoded).

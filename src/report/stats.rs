@@ -12,6 +12,8 @@ pub struct Stats {
     /// Files scanned (blobs, for a history scan).
     pub files: u64,
     pub bytes: u64,
+    /// Bytes the matcher read: fewer than `bytes` when deltas let it reuse a base's matches.
+    pub matched_bytes: u64,
     /// Commits walked (history scans).
     pub commits: u64,
     pub skipped_binary: u64,
@@ -78,6 +80,12 @@ impl Stats {
                 self.commits,
                 plural(self.commits)
             ));
+            if self.matched_bytes < self.bytes {
+                line.push_str(&format!(
+                    ", {:.1} MB of it read (deltas reused the rest)",
+                    self.matched_bytes as f64 / 1e6
+                ));
+            }
         }
         line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
         let skipped = [

@@ -25,6 +25,8 @@ impl Source for Stdin {
             sink.content(Content {
                 provenance: Provenance::Stdin,
                 bytes: &bytes,
+                delta: None,
+                reused_by: 0,
             });
         }
         Ok(())

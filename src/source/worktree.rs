@@ -88,6 +88,8 @@ fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
     sink.content(Content {
         provenance: Provenance::File { path: display },
         bytes: &bytes,
+        delta: None,
+        reused_by: 0,
     });
 }
 

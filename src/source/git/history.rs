@@ -2,6 +2,7 @@
 //! introduced, read once (Nosey Parker's design) however many commits and paths share it, and
 //! handed over with every (path, first commit) site where it appears.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -11,7 +12,7 @@ use git2::Repository;
 use super::pack::{Location, Packs, Reader};
 use super::walk::{self, History, Scope, Site};
 use super::{commit_info, is_lfs_pointer, object_id, open, submodules, GitError};
-use crate::content::{BlobSite, CommitInfo, CommitRef, Content, ObjectId, Provenance};
+use crate::content::{BlobSite, CommitInfo, CommitRef, Content, Delta, ObjectId, Provenance};
 use crate::lock;
 use crate::source::{Sink, Skip, Source, SourceError, Unit};
 
@@ -19,7 +20,7 @@ use crate::source::{Sink, Skip, Source, SourceError, Unit};
 /// worker's cache, short enough to share the work out evenly.
 const BLOBS_PER_JOB: usize = 256;
 /// Each worker's cache of rebuilt objects, the bases of the deltas that follow them.
-const CACHE_BYTES: usize = 16 << 20;
+const CACHE_BYTES: usize = 8 << 20;
 
 #[derive(Debug, Clone)]
 pub struct HistoryOptions {
@@ -99,6 +100,7 @@ impl GitHistory {
             .map(|sites| (packs.locate(&hist.blob(&sites[0])), sites))
             .collect();
         order.sort_by_key(|(at, _)| at.map_or((u32::MAX, 0), |l| (l.pack, l.offset)));
+        let reused = delta_bases(&packs, &order, workers);
         // One reader (and one cache) per worker; runs handed out in pack order. (A rayon
         // `for_each_init` made a reader per stolen job, nested ones alive at once, and peaked
         // 250 MiB higher on git/git.)
@@ -112,7 +114,13 @@ impl GitHistory {
                     let mut reader = Reader::new(&packs, CACHE_BYTES);
                     while let Some(run) = runs.get(next.fetch_add(1, Ordering::Relaxed)) {
                         for &(at, sites) in *run {
-                            read_blob(local.as_ref(), &mut reader, at, hist, sites, prefix, sink);
+                            let reused_by = at.and_then(|l| reused.get(&l)).copied().unwrap_or(0);
+                            let blob = Blob {
+                                at,
+                                sites,
+                                reused_by,
+                            };
+                            read_blob(local.as_ref(), &mut reader, blob, hist, prefix, sink);
                         }
                     }
                 });
@@ -162,17 +170,65 @@ impl Source for GitHistory {
     }
 }
 
+/// How many of the blobs to scan are stored as deltas against each blob to scan, from the
+/// entries' headers (read on every core): the scanner keeps a blob's analysis for as many.
+fn delta_bases(
+    packs: &Packs,
+    order: &[(Option<Location>, &[Site])],
+    workers: usize,
+) -> HashMap<Location, u32> {
+    let chunk = order.len().div_ceil(workers.max(1)).max(1);
+    let bases: Vec<Vec<Location>> = std::thread::scope(|s| {
+        let jobs: Vec<_> = order
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .filter_map(|(at, _)| packs.delta_base((*at)?))
+                        .collect()
+                })
+            })
+            .collect();
+        jobs.into_iter().filter_map(|j| j.join().ok()).collect()
+    });
+    let mut count = HashMap::new();
+    for base in bases.into_iter().flatten() {
+        // Only a base that is scanned too has an analysis to keep.
+        if order
+            .binary_search_by_key(&(base.pack, base.offset), |(at, _)| {
+                at.map_or((u32::MAX, 0), |l| (l.pack, l.offset))
+            })
+            .is_ok()
+        {
+            *count.entry(base).or_insert(0) += 1;
+        }
+    }
+    count
+}
+
+/// A blob to read: where it is in a pack, where it appears, and how many blobs to scan are
+/// deltas against it.
+struct Blob<'a> {
+    at: Option<Location>,
+    sites: &'a [Site],
+    reused_by: u32,
+}
+
 /// Reads one blob and hands it over with its sites (earliest commit first, never empty):
 /// from its pack when it is in one and this reader can rebuild it, else through libgit2.
 fn read_blob(
     repo: Option<&Repository>,
     reader: &mut Reader,
-    at: Option<Location>,
+    blob: Blob,
     hist: &History,
-    sites: &[Site],
     prefix: &str,
     sink: &dyn Sink,
 ) {
+    let Blob {
+        at,
+        sites,
+        reused_by,
+    } = blob;
     let id = hist.blob(&sites[0]);
     let place = |site: &Site| {
         if prefix.is_empty() {
@@ -182,7 +238,7 @@ fn read_blob(
         }
     };
     let label = || format!("blob {id} ({})", place(&sites[0]));
-    let hand_over = |data: &[u8]| {
+    let hand_over = |data: &[u8], delta: Option<Delta>| {
         if is_lfs_pointer(data) {
             return sink.skipped(&label(), Skip::LfsPointer);
         }
@@ -203,6 +259,8 @@ fn read_blob(
                 sites,
             },
             bytes: data,
+            delta,
+            reused_by,
         });
     };
     // The size comes first, so that a blob too large to scan is never inflated.
@@ -212,7 +270,7 @@ fn read_blob(
                 return;
             }
             if let Ok(data) = reader.read(at) {
-                hand_over(&data);
+                hand_over(&data, reader.last_delta());
                 return reader.recycle(data);
             }
         }
@@ -232,7 +290,7 @@ fn read_blob(
         Err(e) => return sink.error(format!("object {id}: cannot read: {}", e.message())),
     }
     match repo.find_blob(id) {
-        Ok(blob) => hand_over(blob.content()),
+        Ok(blob) => hand_over(blob.content(), None),
         Err(e) => sink.error(format!("object {id}: cannot read: {}", e.message())),
     }
 }

@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use git2::Oid;
 
+use crate::content::{Delta, ObjectId, Piece};
+
 /// Where a blob's entry is: which pack, and at what offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
@@ -95,6 +97,8 @@ struct Pack {
     /// Entry offsets, sorted, then the end of the last entry: an entry's compressed data ends
     /// where the next entry starts.
     ends: Vec<u64>,
+    /// For each of `ends` but the last, the index (into `ids`) of the entry there.
+    at_end: Vec<u32>,
     fanout: [u32; 256],
 }
 
@@ -140,8 +144,9 @@ impl Pack {
             }
             offsets.push(offset);
         }
-        let mut ends = offsets.clone();
-        ends.sort_unstable();
+        let mut at_end: Vec<u32> = (0..n as u32).collect();
+        at_end.sort_unstable_by_key(|&i| offsets[i as usize]);
+        let mut ends: Vec<u64> = at_end.iter().map(|&i| offsets[i as usize]).collect();
         // The pack ends with a 20-byte checksum.
         ends.push(pack_len.saturating_sub(20));
         let ids = idx[ids_at..ids_at + 20 * n].to_vec();
@@ -150,6 +155,7 @@ impl Pack {
             ids,
             offsets,
             ends,
+            at_end,
             fanout,
         })
     }
@@ -173,6 +179,13 @@ impl Pack {
             }
         }
         None
+    }
+
+    /// The id of the object whose entry starts at `offset`.
+    fn id_at(&self, offset: u64) -> Option<Oid> {
+        let i = self.ends.binary_search(&offset).ok()?;
+        let j = *self.at_end.get(i)? as usize;
+        Oid::from_bytes(&self.ids[20 * j..20 * j + 20]).ok()
     }
 
     /// Where the entry at `offset` ends (where the next one starts).
@@ -205,77 +218,22 @@ impl Packs {
         }
     }
 
-    pub fn locate(&self, id: &Oid) -> Option<Location> {
-        self.packs.iter().enumerate().find_map(|(i, p)| {
-            p.find(id).map(|offset| Location {
-                pack: i as u32,
-                offset,
-            })
-        })
-    }
-}
-
-const OBJ_OFS_DELTA: u8 = 6;
-const OBJ_REF_DELTA: u8 = 7;
-/// Longest delta chain followed (git's own default maximum depth is 4,095).
-const MAX_CHAIN: usize = 10_000;
-
-/// One entry's header: its type, the size its data inflates to, where that data starts and
-/// ends, and for a delta its base.
-struct Entry {
-    kind: u8,
-    size: u64,
-    data: u64,
-    end: u64,
-    base: Option<Base>,
-}
-
-enum Base {
-    At(u64),
-    Id(Oid),
-}
-
-/// A worker's reader: the shared packs, and a cache of objects it rebuilt lately.
-pub struct Reader<'p> {
-    packs: &'p Packs,
-    cache: HashMap<Location, Arc<Vec<u8>>>,
-    order: VecDeque<Location>,
-    cached: usize,
-    budget: usize,
-    /// Compressed bytes of the entry being inflated, reused from entry to entry.
-    packed: Vec<u8>,
-    /// A delta's instructions, reused likewise.
-    delta: Vec<u8>,
-    /// One inflater, reset for each entry: a new one allocates its 32 KiB window each time.
-    z: flate2::Decompress,
-    /// Buffers of objects that left the cache, reused for the next objects. Allocating a
-    /// fresh buffer for every object made the allocator keep freed memory between the
-    /// long-lived cached ones: on git/git the workers' heaps held 200 MiB with 32 MiB live.
-    spare: Vec<Vec<u8>>,
-    spare_bytes: usize,
-}
-
-impl<'p> Reader<'p> {
-    /// `budget` bytes of rebuilt objects kept for the deltas that follow them.
-    pub fn new(packs: &'p Packs, budget: usize) -> Reader<'p> {
-        Reader {
-            packs,
-            cache: HashMap::new(),
-            order: VecDeque::new(),
-            cached: 0,
-            budget,
-            packed: Vec::new(),
-            delta: Vec::new(),
-            z: flate2::Decompress::new(true),
-            spare: Vec::new(),
-            spare_bytes: 0,
+    fn pack(&self, at: Location) -> Result<&Pack, PackError> {
+        match self.packs.get(at.pack as usize) {
+            Some(p) => Ok(p),
+            None => corrupt("no such pack"),
         }
     }
 
-    fn pack(&self, at: Location) -> Result<&'p Pack, PackError> {
-        match self.packs.packs.get(at.pack as usize) {
-            Some(p) => Ok(p),
-            None => corrupt("no such pack"),
+    /// Where the delta base of the entry at `at` is, when the entry is a delta (its header
+    /// says so: nothing is inflated).
+    pub fn delta_base(&self, at: Location) -> Option<Location> {
+        match self.entry(at).ok()?.base? {
+            Base::At(offset) => Some(Location {
+                pack: at.pack,
+                offset,
+            }),
+            Base::Id(id) => self.locate(&id),
         }
     }
 
@@ -339,6 +297,89 @@ impl<'p> Reader<'p> {
         })
     }
 
+    /// The id of the object at `at`.
+    pub fn id_at(&self, at: Location) -> Option<Oid> {
+        self.packs.get(at.pack as usize)?.id_at(at.offset)
+    }
+
+    pub fn locate(&self, id: &Oid) -> Option<Location> {
+        self.packs.iter().enumerate().find_map(|(i, p)| {
+            p.find(id).map(|offset| Location {
+                pack: i as u32,
+                offset,
+            })
+        })
+    }
+}
+
+const OBJ_OFS_DELTA: u8 = 6;
+const OBJ_REF_DELTA: u8 = 7;
+/// Longest delta chain followed (git's own default maximum depth is 4,095).
+const MAX_CHAIN: usize = 10_000;
+
+/// One entry's header: its type, the size its data inflates to, where that data starts and
+/// ends, and for a delta its base.
+struct Entry {
+    kind: u8,
+    size: u64,
+    data: u64,
+    end: u64,
+    base: Option<Base>,
+}
+
+enum Base {
+    At(u64),
+    Id(Oid),
+}
+
+/// A worker's reader: the shared packs, and a cache of objects it rebuilt lately.
+pub struct Reader<'p> {
+    packs: &'p Packs,
+    cache: HashMap<Location, Arc<Vec<u8>>>,
+    order: VecDeque<Location>,
+    cached: usize,
+    budget: usize,
+    /// Compressed bytes of the entry being inflated, reused from entry to entry.
+    packed: Vec<u8>,
+    /// A delta's instructions, reused likewise.
+    delta: Vec<u8>,
+    /// One inflater, reset for each entry: a new one allocates its 32 KiB window each time.
+    z: flate2::Decompress,
+    /// Buffers of objects that left the cache, reused for the next objects. Allocating a
+    /// fresh buffer for every object made the allocator keep freed memory between the
+    /// long-lived cached ones: on git/git the workers' heaps held 200 MiB with 32 MiB live.
+    spare: Vec<Vec<u8>>,
+    spare_bytes: usize,
+    /// The base of the object `read` returned last, when it was rebuilt from a delta (whose
+    /// instructions are then in `delta`).
+    last_base: Option<Location>,
+}
+
+impl<'p> Reader<'p> {
+    /// `budget` bytes of rebuilt objects kept for the deltas that follow them.
+    pub fn new(packs: &'p Packs, budget: usize) -> Reader<'p> {
+        Reader {
+            packs,
+            cache: HashMap::new(),
+            order: VecDeque::new(),
+            cached: 0,
+            budget,
+            packed: Vec::new(),
+            delta: Vec::new(),
+            z: flate2::Decompress::new(true),
+            spare: Vec::new(),
+            spare_bytes: 0,
+            last_base: None,
+        }
+    }
+
+    fn pack(&self, at: Location) -> Result<&'p Pack, PackError> {
+        match self.packs.packs.get(at.pack as usize) {
+            Some(p) => Ok(p),
+            None => corrupt("no such pack"),
+        }
+    }
+
     /// Inflates the entry's data into `out` (emptied first).
     fn inflate(&mut self, at: Location, e: &Entry, out: &mut Vec<u8>) -> Result<(), PackError> {
         let pack = self.pack(at)?;
@@ -367,7 +408,7 @@ impl<'p> Reader<'p> {
     /// The size of the object at `at` once rebuilt, without rebuilding it: a base entry states
     /// it, a delta's data starts with it.
     pub fn size(&mut self, at: Location) -> Result<u64, PackError> {
-        let e = self.entry(at)?;
+        let e = self.packs.entry(at)?;
         if e.base.is_none() {
             return Ok(e.size);
         }
@@ -397,8 +438,9 @@ impl<'p> Reader<'p> {
     /// The object at `at`, rebuilt from its delta chain.
     pub fn read(&mut self, at: Location) -> Result<Arc<Vec<u8>>, PackError> {
         // Walk down to a cached object or a base entry, then apply the deltas back up.
-        let mut chain: Vec<(Location, Entry)> = Vec::new();
+        let mut chain: Vec<(Location, Entry, Location)> = Vec::new();
         let mut here = at;
+        self.last_base = None;
         let mut data: Arc<Vec<u8>> = loop {
             if let Some(hit) = self.cache.get(&here) {
                 break hit.clone();
@@ -406,7 +448,7 @@ impl<'p> Reader<'p> {
             if chain.len() > MAX_CHAIN {
                 return corrupt("delta chain too long");
             }
-            let e = self.entry(here)?;
+            let e = self.packs.entry(here)?;
             match &e.base {
                 None => {
                     if !(1..=4).contains(&e.kind) {
@@ -426,18 +468,18 @@ impl<'p> Reader<'p> {
                         pack: here.pack,
                         offset: *offset,
                     };
-                    chain.push((here, e));
+                    chain.push((here, e, next));
                     here = next;
                 }
                 Some(Base::Id(id)) => {
                     let id = *id;
                     let next = self.packs.locate(&id).ok_or(PackError::MissingBase(id))?;
-                    chain.push((here, e));
+                    chain.push((here, e, next));
                     here = next;
                 }
             }
         };
-        while let Some((loc, e)) = chain.pop() {
+        while let Some((loc, e, base)) = chain.pop() {
             let mut delta = std::mem::take(&mut self.delta);
             let inflated = self.inflate(loc, &e, &mut delta);
             self.delta = delta;
@@ -450,8 +492,22 @@ impl<'p> Reader<'p> {
             }
             self.recycle(std::mem::replace(&mut data, Arc::new(out)));
             self.keep(loc, &data);
+            if loc == at {
+                self.last_base = Some(base);
+            }
         }
         Ok(data)
+    }
+
+    /// How the object `read` returned last is made from its delta base: the base's id and the
+    /// pieces, when it was rebuilt from a delta (not found in the cache).
+    pub fn last_delta(&self) -> Option<Delta> {
+        let base = self.packs.id_at(self.last_base?)?;
+        let pieces = delta_pieces(&self.delta).ok()?;
+        Some(Delta {
+            base: ObjectId(base.as_bytes().try_into().ok()?),
+            pieces,
+        })
     }
 
     /// A buffer for an object of about `size` bytes: a spare one if one is large enough and
@@ -530,12 +586,93 @@ fn varint(data: &[u8], pos: &mut usize) -> Result<u64, PackError> {
     }
 }
 
+/// One instruction of a delta: copy a range of the base, or insert literal bytes.
+enum Op<'a> {
+    Copy { offset: usize, size: usize },
+    Insert(&'a [u8]),
+}
+
+/// A delta's instructions, after its two sizes.
+struct DeltaOps<'a> {
+    delta: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> DeltaOps<'a> {
+    fn new(delta: &'a [u8]) -> Result<DeltaOps<'a>, PackError> {
+        let mut pos = 0;
+        varint(delta, &mut pos)?;
+        varint(delta, &mut pos)?;
+        Ok(DeltaOps { delta, pos })
+    }
+}
+
+impl<'a> Iterator for DeltaOps<'a> {
+    type Item = Result<Op<'a>, PackError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let delta = self.delta;
+        let op = *delta.get(self.pos)?;
+        self.pos += 1;
+        if op & 0x80 != 0 {
+            // Which of four offset bytes and three size bytes follow, low bits first.
+            let mut field = |bits: u8, bytes: usize| -> Result<usize, PackError> {
+                let mut v = 0usize;
+                for i in 0..bytes {
+                    if op & (bits << i) != 0 {
+                        let Some(&b) = delta.get(self.pos) else {
+                            return corrupt("truncated copy instruction");
+                        };
+                        self.pos += 1;
+                        v |= usize::from(b) << (8 * i);
+                    }
+                }
+                Ok(v)
+            };
+            let offset = match field(0x01, 4) {
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
+            };
+            let size = match field(0x10, 3) {
+                Ok(0) => 0x10000,
+                Ok(v) => v,
+                Err(e) => return Some(Err(e)),
+            };
+            Some(Ok(Op::Copy { offset, size }))
+        } else if op != 0 {
+            let n = usize::from(op);
+            let bytes = delta.get(self.pos..self.pos + n);
+            self.pos += n;
+            Some(
+                bytes
+                    .map(Op::Insert)
+                    .ok_or(PackError::Corrupt("truncated insert instruction".into())),
+            )
+        } else {
+            Some(corrupt("reserved delta instruction"))
+        }
+    }
+}
+
+/// The pieces a delta makes its result of: ranges copied from the base, and new bytes.
+pub fn delta_pieces(delta: &[u8]) -> Result<Vec<Piece>, PackError> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for op in DeltaOps::new(delta)? {
+        let (len, from) = match op? {
+            Op::Copy { offset, size } => (size, Some(offset)),
+            Op::Insert(bytes) => (bytes.len(), None),
+        };
+        pieces.push(Piece { at, len, from });
+        at += len;
+    }
+    Ok(pieces)
+}
+
 /// Git's delta format: the base's size, the result's size, then instructions that copy a
-/// range of the base or insert literal bytes.
+/// range of the base or insert literal bytes. The result goes to `out`.
 pub fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), PackError> {
-    let mut pos = 0;
-    let source = varint(delta, &mut pos)?;
-    let target = varint(delta, &mut pos)?;
+    let (source, target) = delta_sizes(delta)?;
     if source != base.len() as u64 {
         return corrupt("delta base has the wrong size");
     }
@@ -545,41 +682,13 @@ pub fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), P
     let target = target as usize;
     out.clear();
     out.reserve_exact(target);
-    while pos < delta.len() {
-        let op = delta[pos];
-        pos += 1;
-        if op & 0x80 != 0 {
-            let mut field = |bits: u8, bytes: usize| -> Result<usize, PackError> {
-                let mut v = 0usize;
-                for i in 0..bytes {
-                    if op & (bits << i) != 0 {
-                        let Some(&b) = delta.get(pos) else {
-                            return corrupt("truncated copy instruction");
-                        };
-                        pos += 1;
-                        v |= usize::from(b) << (8 * i);
-                    }
-                }
-                Ok(v)
-            };
-            let offset = field(0x01, 4)?;
-            let mut size = field(0x10, 3)?;
-            if size == 0 {
-                size = 0x10000;
-            }
-            match offset.checked_add(size) {
+    for op in DeltaOps::new(delta)? {
+        match op? {
+            Op::Copy { offset, size } => match offset.checked_add(size) {
                 Some(end) if end <= base.len() => out.extend_from_slice(&base[offset..end]),
                 _ => return corrupt("delta copies past its base"),
-            }
-        } else if op != 0 {
-            let n = usize::from(op);
-            match delta.get(pos..pos + n) {
-                Some(bytes) => out.extend_from_slice(bytes),
-                None => return corrupt("truncated insert instruction"),
-            }
-            pos += n;
-        } else {
-            return corrupt("reserved delta instruction");
+            },
+            Op::Insert(bytes) => out.extend_from_slice(bytes),
         }
         if out.len() > target {
             return corrupt("delta result longer than stated");

@@ -54,6 +54,8 @@ impl Source for StagedChanges {
                     added_lines: file.added_lines,
                 },
                 bytes: data,
+                delta: None,
+                reused_by: 0,
             });
         }
         Ok(())
