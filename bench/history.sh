@@ -30,6 +30,7 @@ add() { cmds["$1"]="$2"; order+=("$1"); }
 add "git cat-file --batch-all-objects --batch" "git -C '$repo' cat-file --batch-all-objects --batch >/dev/null"
 add "git cat-file ... --unordered --batch" "git -C '$repo' cat-file --batch-all-objects --unordered --batch >/dev/null"
 add "keyhound git" "'$kh' git '$repo' -q -f json -o '$tmp/kh.json'"
+add "keyhound git --no-delta" "'$kh' git '$repo' --no-delta -q -f json -o '$tmp/kh-whole.json'"
 if [ "${PEERS_TOO:-1}" = 1 ]; then
   [ -x "$peers/betterleaks" ] && add "betterleaks git" "'$peers/betterleaks' git '$repo' -o '$tmp/bl.json' --no-banner --exit-code=0"
   [ -x "$peers/gitleaks" ] && add "gitleaks 8.30 git" "'$peers/gitleaks' git '$repo' --no-banner -r '$tmp/gl.json' --exit-code 0"
@@ -61,6 +62,14 @@ for name in "${order[@]}"; do
 done
 if [ -f "$tmp/kh.json" ]; then
   python3 -c "import json,sys; print('  keyhound findings:', len(json.load(open(sys.argv[1]))))" "$tmp/kh.json"
+  cmp -s "$tmp/kh.json" "$tmp/kh-whole.json" && echo "  findings with and without --no-delta: identical" ||
+    echo "  findings with and without --no-delta: DIFFERENT"
+  # How much of the blobs' bytes the matcher read, from the summary line.
+  summary=$("$kh" git "$repo" -f json -o /dev/null 2>&1 | tail -1 || true)
+  total=$(echo "$summary" | grep -o '([0-9.]* MB)' | tr -d '(' | cut -d' ' -f1)
+  read=$(echo "$summary" | grep -o '[0-9.]* MB of it read' | cut -d' ' -f1)
+  [ -n "$read" ] && printf '  matcher read %s of %s MB of blob content (%.0f%%): deltas reused the rest\n' \
+    "$read" "$total" "$(echo "100 * $read / $total" | bc -l)"
 fi
 
 # `keyhound staged` with a typical commit staged (three files, a few hundred lines).

@@ -483,6 +483,29 @@ mod tests {
         Matcher::new(crate::rules::parse_rules("t", rules).unwrap())
     }
 
+    /// `base` with `added` inserted at `at`, and the pieces that say so.
+    fn inserted(base: &str, at: usize, added: &str) -> (String, [Piece; 3]) {
+        let data = [&base[..at], added, &base[at..]].concat();
+        let pieces = [
+            Piece {
+                at: 0,
+                len: at,
+                from: Some(0),
+            },
+            Piece {
+                at,
+                len: added.len(),
+                from: None,
+            },
+            Piece {
+                at: at + added.len(),
+                len: base.len() - at,
+                from: Some(at),
+            },
+        ];
+        (data, pieces)
+    }
+
     fn both(m: &Matcher, base: &[u8], data: &[u8], pieces: &[Piece]) -> [Vec<RawMatch>; 2] {
         let a = m.analyze(base, ContentKind::Source);
         let d = m
@@ -511,26 +534,7 @@ generic = true
             ["Zq8xLmR2", "vT9pWk4nB7cD1eF3"].concat(),
             "a".repeat(400)
         );
-        let at = base.find('\n').unwrap();
-        let added = " data:image/png ";
-        let data = [&base[..at], added, &base[at..]].concat();
-        let pieces = [
-            Piece {
-                at: 0,
-                len: at,
-                from: Some(0),
-            },
-            Piece {
-                at,
-                len: added.len(),
-                from: None,
-            },
-            Piece {
-                at: at + added.len(),
-                len: base.len() - at,
-                from: Some(at),
-            },
-        ];
+        let (data, pieces) = inserted(&base, base.find('\n').unwrap(), " data:image/png ");
         let [delta, full] = both(&m, base.as_bytes(), data.as_bytes(), &pieces);
         assert!(full.is_empty(), "{full:?}");
         assert_eq!(delta, full);
@@ -569,25 +573,7 @@ confidence = "high"
         let line = "let value = compute(input, 42); // nothing to see on this line\n";
         let base = line.repeat(2000);
         let secret = &format!("password = \"{}\"\n", ["Zq8xLm", "R2vT9pWk4n"].concat());
-        let at = base.len() / 2 / line.len() * line.len();
-        let data = [&base[..at], secret, &base[at..]].concat();
-        let pieces = [
-            Piece {
-                at: 0,
-                len: at,
-                from: Some(0),
-            },
-            Piece {
-                at,
-                len: secret.len(),
-                from: None,
-            },
-            Piece {
-                at: at + secret.len(),
-                len: base.len() - at,
-                from: Some(at),
-            },
-        ];
+        let (data, pieces) = inserted(&base, base.len() / 2 / line.len() * line.len(), secret);
         let a = m.analyze(base.as_bytes(), ContentKind::Source);
         let d = m
             .analyze_delta(data.as_bytes(), ContentKind::Source, &a, &pieces)
