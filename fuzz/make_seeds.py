@@ -85,5 +85,34 @@ for rid, ex in examples[::11]:
            [(mid, len(base) - mid), ex.encode()[:5], (0, mid)]]
     for i, o in enumerate(ops):
         put('delta', f'{rid}.{i}', len(base).to_bytes(2, 'little') + base + git_delta(base, o))
+# Archives of a rule's example in every format, a byte saying which reader to use.
+import bz2, gzip, io, lzma, tarfile, zipfile
+
+
+def tar_of(name, data):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.USTAR_FORMAT) as t:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        info.mtime = 0
+        t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def zip_of(name, data):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+for rid, ex in examples[::23]:
+    data = ex.encode()
+    put('archive', rid + '.zip', bytes([0]) + zip_of('app/.env', data))
+    put('archive', rid + '.nested.zip', bytes([0]) + zip_of('inner.zip', zip_of('.env', data)))
+    put('archive', rid + '.tar', bytes([1]) + tar_of('pkg/.env', data))
+    put('archive', rid + '.tar.gz', bytes([2]) + gzip.compress(tar_of('pkg/.env', data), mtime=0))
+    put('archive', rid + '.bz2', bytes([3]) + bz2.compress(data))
+    put('archive', rid + '.xz', bytes([4]) + lzma.compress(data, format=lzma.FORMAT_XZ))
 put('rules_config', 'keyhound.toml', open(os.path.join(root, '.keyhound.toml')).read())
 print(sum(len(fs) for _, _, fs in os.walk(seeds)), 'seeds')

@@ -186,6 +186,7 @@ pub fn score(matcher: &Matcher, dir: &Path, diag: &dyn Diagnostics) -> Result<Sc
         fail_too_large: false,
         progress: false,
         deltas: false,
+        archive_depth: 0,
     };
     let tree = Worktree::new(
         vec![dir.to_path_buf()],

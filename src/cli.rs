@@ -296,6 +296,12 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N")]
     pub decode_depth: Option<usize>,
 
+    /// Open archives (zip, jar, tar, gzip, bzip2, xz, zstd, found by their first bytes)
+    /// this many levels deep and scan their members (0: none). Default: the config's
+    /// `options.archive_depth`, else 3.
+    #[arg(long, value_name = "N")]
+    pub archive_depth: Option<usize>,
+
     /// Also report matches whose structure an offline validator rejected (a bad checksum),
     /// at low confidence.
     #[arg(long)]

@@ -83,6 +83,7 @@ pub struct Overrides {
     pub redact: Option<usize>,
     pub exit_code: Option<u8>,
     pub decode_depth: Option<usize>,
+    pub archive_depth: Option<usize>,
 }
 
 /// What a scan runs with: each setting from the command line, else the config, else the
@@ -94,6 +95,7 @@ pub struct Settings {
     pub redact: Option<usize>,
     pub exit_code: u8,
     pub decode_depth: usize,
+    pub archive_depth: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,6 +147,8 @@ pub struct Options {
     pub exit_code: Option<u8>,
     /// Like `--decode-depth`.
     pub decode_depth: Option<usize>,
+    /// Like `--archive-depth`.
+    pub archive_depth: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -292,6 +296,10 @@ impl Config {
                 .decode_depth
                 .or(o.decode_depth)
                 .unwrap_or(crate::matcher::DEFAULT_DECODE_DEPTH),
+            archive_depth: flags
+                .archive_depth
+                .or(o.archive_depth)
+                .unwrap_or(crate::scanner::ARCHIVE_DEPTH),
         }
     }
 
@@ -380,7 +388,7 @@ impl Config {
         ));
         let o = &self.options;
         out.push_str(&format!(
-            "options: max_file_size = {}, min_confidence = {}, redact = {}, exit_code = {}, decode_depth = {}\n",
+            "options: max_file_size = {}, min_confidence = {}, redact = {}, exit_code = {}, decode_depth = {}, archive_depth = {}\n",
             o.max_file_size.as_deref().unwrap_or("(default)"),
             o.min_confidence
                 .map_or("(none)".to_string(), |c| c.to_string()),
@@ -388,6 +396,8 @@ impl Config {
             o.exit_code
                 .map_or("(default)".to_string(), |n| n.to_string()),
             o.decode_depth
+                .map_or("(default)".to_string(), |n| n.to_string()),
+            o.archive_depth
                 .map_or("(default)".to_string(), |n| n.to_string()),
         ));
         for (i, a) in self.allowlists.iter().enumerate() {

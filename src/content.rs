@@ -55,6 +55,12 @@ pub enum Provenance {
         blob: ObjectId,
         added_lines: std::collections::BTreeSet<usize>,
     },
+    /// A member of an archive (`source::archive`), at `member` inside the content `archive`
+    /// came from (which may be a member itself).
+    Member {
+        archive: std::sync::Arc<Provenance>,
+        member: String,
+    },
 }
 
 /// One place a git blob stands: a path, and the commit that first put it there (none for a
@@ -72,6 +78,15 @@ impl Provenance {
             Provenance::File { path } | Provenance::Staged { path, .. } => path,
             Provenance::Stdin => STDIN,
             Provenance::Blob { sites, .. } => sites.first().map_or("", |s| s.path.as_str()),
+            Provenance::Member { member, .. } => member,
+        }
+    }
+
+    /// How many archives deep this content is (0: not in an archive).
+    pub fn archive_depth(&self) -> usize {
+        match self {
+            Provenance::Member { archive, .. } => 1 + archive.archive_depth(),
+            _ => 0,
         }
     }
 
@@ -79,6 +94,7 @@ impl Provenance {
     pub fn label(&self) -> String {
         match self {
             Provenance::Blob { id, .. } => format!("blob {id} ({})", self.path()),
+            Provenance::Member { archive, member } => format!("{}!{member}", archive.label()),
             _ => self.path().to_string(),
         }
     }
@@ -100,6 +116,15 @@ impl Provenance {
                 path: path.clone(),
                 blob: *blob,
             }],
+            Provenance::Member { archive, member } => archive
+                .origins()
+                .into_iter()
+                .map(|outer| Origin::Member {
+                    shown: format!("{}{MEMBER_SEPARATOR}{member}", outer.path()),
+                    outer: Box::new(outer),
+                    member: member.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -117,6 +142,8 @@ impl Provenance {
 
 /// How stdin is shown and fingerprinted.
 pub const STDIN: &str = "<stdin>";
+/// Between an archive's path and a member's: `release.zip!config/.env` (as Java's jar URLs).
+pub const MEMBER_SEPARATOR: char = '!';
 
 /// Where one finding is: the place its content stands, and for git, which blob and commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +161,13 @@ pub enum Origin {
         path: String,
         blob: ObjectId,
     },
+    /// Inside an archive that stands at `outer`: `shown` is the outer path, `!`, and the
+    /// member's path.
+    Member {
+        outer: Box<Origin>,
+        member: String,
+        shown: String,
+    },
 }
 
 impl Origin {
@@ -142,12 +176,34 @@ impl Origin {
         match self {
             Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path, .. } => path,
             Origin::Stdin => STDIN,
+            Origin::Member { shown, .. } => shown,
+        }
+    }
+
+    /// The file (or the path in the repository) that holds the content: for an archive
+    /// member, the outermost archive's.
+    pub fn file(&self) -> &str {
+        match self {
+            Origin::Member { outer, .. } => outer.file(),
+            _ => self.path(),
+        }
+    }
+
+    /// Where inside the outermost archive, for a member: `inner.tar.gz!settings.json`.
+    pub fn member(&self) -> Option<String> {
+        match self {
+            Origin::Member { outer, member, .. } => Some(match outer.member() {
+                Some(m) => format!("{m}{MEMBER_SEPARATOR}{member}"),
+                None => member.clone(),
+            }),
+            _ => None,
         }
     }
 
     pub fn commit(&self) -> Option<&CommitRef> {
         match self {
             Origin::Blob { commit, .. } => commit.as_ref(),
+            Origin::Member { outer, .. } => outer.commit(),
             _ => None,
         }
     }
@@ -155,6 +211,16 @@ impl Origin {
     pub fn blob(&self) -> Option<ObjectId> {
         match self {
             Origin::Blob { blob, .. } => Some(*blob),
+            Origin::Member { outer, .. } => outer.blob(),
+            _ => None,
+        }
+    }
+
+    /// The commit of a history origin, to fill in who wrote it.
+    pub fn commit_mut(&mut self) -> Option<&mut CommitRef> {
+        match self {
+            Origin::Blob { commit, .. } => commit.as_mut(),
+            Origin::Member { outer, .. } => outer.commit_mut(),
             _ => None,
         }
     }
@@ -166,9 +232,13 @@ impl serde::Serialize for Origin {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("path", self.path())?;
-        if let Origin::Blob { blob, commit, .. } = self {
+        if let Some(member) = self.member() {
+            map.serialize_entry("archive", self.file())?;
+            map.serialize_entry("member", &member)?;
+        }
+        if let Some(blob) = self.blob() {
             map.serialize_entry("blob", &blob.to_string())?;
-            if let Some(c) = commit {
+            if let Some(c) = self.commit() {
                 map.serialize_entry("commit", &c.id.to_string())?;
                 if let Some(info) = &c.info {
                     map.serialize_entry("author", &info.author)?;

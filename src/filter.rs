@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::content::Origin;
 use crate::finding::{Finding, Suppression};
 use crate::rules::Confidence;
 
@@ -237,7 +236,8 @@ fn dedup(judged: impl Iterator<Item = (Finding, Verdict)>) -> Vec<(Finding, Verd
         Place(String, usize, usize, String, String),
     }
     let key = |f: &Finding| match &f.origin {
-        Origin::Blob { .. } => Key::Secret(f.fingerprint.clone()),
+        // A history finding, in a blob or in an archive member of one.
+        o if o.blob().is_some() => Key::Secret(f.fingerprint.clone()),
         _ => Key::Place(
             f.path().to_string(),
             f.line,
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn history_dedup_runs_after_suppression() {
-        use crate::content::{CommitRef, ObjectId};
+        use crate::content::{CommitRef, ObjectId, Origin};
         let at = |order: u32, allowed: bool| {
             let mut x = f("app.env", 1);
             x.origin = Origin::Blob {

@@ -17,7 +17,7 @@ use crate::lock;
 use crate::matcher::{Analysis, Matcher};
 use crate::report::Stats;
 use crate::rules::Confidence;
-use crate::source::{Sink, Skip, Source, SourceError};
+use crate::source::{archive, Sink, Skip, Source, SourceError};
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -30,7 +30,12 @@ pub struct ScanOptions {
     /// Scan a blob stored as a delta only where it differs from its base (`--no-delta` turns
     /// this off: every blob is then scanned whole).
     pub deltas: bool,
+    /// How many archives deep to open (`--archive-depth`; 0: archives are binary files).
+    pub archive_depth: usize,
 }
+
+/// How many archives deep `scan`, `git` and `staged` open by default.
+pub const ARCHIVE_DEPTH: usize = 3;
 
 /// How much memory the analyses kept for deltas may take. Bases come shortly before their
 /// deltas in a pack, so recent blobs are the ones asked for.
@@ -66,10 +71,7 @@ pub fn run(
     // Who wrote each commit: looked up only for what is reported, once per commit.
     let mut authors = std::collections::HashMap::new();
     for f in &mut findings {
-        if let crate::content::Origin::Blob {
-            commit: Some(c), ..
-        } = &mut f.origin
-        {
+        if let Some(c) = f.origin.commit_mut() {
             c.info = authors
                 .entry(c.id)
                 .or_insert_with(|| source.describe_commit(&c.id))
@@ -86,6 +88,11 @@ pub fn run(
         skipped_too_large: counts.too_large.into_inner(),
         skipped_lfs: counts.lfs.into_inner(),
         ignored: counts.ignored.into_inner(),
+        archives: counts.archives.into_inner(),
+        members: counts.members.into_inner(),
+        skipped_encrypted: counts.encrypted.into_inner(),
+        archive_limits: counts.archive_limits.into_inner(),
+        too_deep: counts.too_deep.into_inner(),
         skipped_special: counts.special.into_inner(),
         errors: counts.errors.into_inner(),
         fatal: counts.fatal.into_inner(),
@@ -105,6 +112,11 @@ struct Counts {
     files: AtomicU64,
     bytes: AtomicU64,
     matched: AtomicU64,
+    archives: AtomicU64,
+    members: AtomicU64,
+    encrypted: AtomicU64,
+    archive_limits: AtomicU64,
+    too_deep: AtomicU64,
     binary: AtomicU64,
     too_large: AtomicU64,
     lfs: AtomicU64,
@@ -235,6 +247,15 @@ impl Sink for Scanner<'_> {
     fn content(&self, content: Content<'_>) {
         let data = content.bytes;
         let what = || content.provenance.label();
+        let depth = content.provenance.archive_depth();
+        if depth == 0 && self.opts.archive_depth > 0 {
+            // Archives are opened here, for every source; nested ones by the archive reader.
+            if let Some(format) = archive::sniff(data) {
+                let limits = archive::Limits::new(self.opts.archive_depth, self.opts.max_file_size);
+                archive::expand(&content, format, &limits, self);
+                return self.tick();
+            }
+        }
         // The file may have grown since its size was read.
         if data.len() as u64 > self.opts.max_file_size {
             self.too_large(&what, data.len() as u64);
@@ -243,12 +264,18 @@ impl Sink for Scanner<'_> {
         } else {
             bump(&self.counts.files, 1);
             bump(&self.counts.bytes, data.len() as u64);
+            if depth > 0 {
+                bump(&self.counts.members, 1);
+            }
             let found = self.detect(&content);
             if !found.is_empty() {
                 lock(&self.found).extend(found);
             }
         }
-        self.tick();
+        // The bar counts what the source delivered, not archive members.
+        if depth == 0 {
+            self.tick();
+        }
     }
 
     fn skipped(&self, what: &str, why: Skip) {
@@ -258,6 +285,9 @@ impl Sink for Scanner<'_> {
             Skip::LfsPointer => &self.counts.lfs,
             Skip::Ignored => &self.counts.ignored,
             Skip::Symlink | Skip::NotARegularFile => &self.counts.special,
+            Skip::Encrypted => &self.counts.encrypted,
+            Skip::ArchiveLimit => &self.counts.archive_limits,
+            Skip::TooDeep => &self.counts.too_deep,
         };
         bump(counter, 1);
         if self.diag.verbose() {
@@ -285,6 +315,10 @@ impl Sink for Scanner<'_> {
 
     fn note(&self, message: String) {
         self.diag.warn(&message);
+    }
+
+    fn opened_archive(&self) {
+        bump(&self.counts.archives, 1);
     }
 
     fn expect(&self, items: u64) {

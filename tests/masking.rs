@@ -62,6 +62,7 @@ fn scan(source: &dyn Source, matcher: &Matcher, filter: &Filter) -> scanner::Out
         fail_too_large: false,
         progress: false,
         deltas: false,
+        archive_depth: 0,
     };
     scanner::run(source, matcher, &opts, filter, &Collected::default()).expect("scans")
 }

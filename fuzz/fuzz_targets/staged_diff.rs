@@ -63,6 +63,7 @@ fuzz_target!(|data: &[u8]| {
         fail_too_large: false,
         progress: false,
         deltas: false,
+        archive_depth: 0,
     };
     let diag = Collected::default();
     let outcome = scanner::run(&source, matcher(), &opts, &Filter::default(), &diag)

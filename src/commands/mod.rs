@@ -94,6 +94,7 @@ impl Setup {
             fail_too_large: false,
             progress,
             deltas: true,
+            archive_depth: self.settings.archive_depth,
         }
     }
 }
@@ -105,6 +106,7 @@ fn overrides(c: &CommonArgs) -> Overrides {
         redact: c.redact,
         exit_code: c.exit_code,
         decode_depth: c.decode_depth,
+        archive_depth: c.archive_depth,
     }
 }
 

@@ -153,7 +153,8 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(artifact(f.path(), base))
+                // A member of an archive: the location is the archive file.
+                .artifact_location(artifact(f.origin.file(), base))
                 .region(region)
                 .build(),
         )
@@ -174,6 +175,9 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
     }
     if let Some(how) = &f.decoded {
         props.insert("decoded".to_string(), serde_json::json!(how));
+    }
+    if let Some(member) = f.origin.member() {
+        props.insert("archiveMember".to_string(), serde_json::json!(member));
     }
     if !f.paired.is_empty() {
         // Where the other halves are; never their secrets (SARIF is uploaded).

@@ -23,6 +23,15 @@ pub struct Stats {
     pub ignored: u64,
     /// Symbolic links, FIFOs, sockets and devices: never opened.
     pub skipped_special: u64,
+    /// Archives opened (nested ones included) and the members handed over from them (counted
+    /// in `files` too when scanned).
+    pub archives: u64,
+    pub members: u64,
+    pub skipped_encrypted: u64,
+    /// Archives stopped at a limit (a bomb, the expansion budget), and archives nested deeper
+    /// than `--archive-depth`.
+    pub archive_limits: u64,
+    pub too_deep: u64,
     pub errors: u64,
     /// Errors that fail the run once the report is out (exit 2): a file named on the command
     /// line that cannot be read, a staged file too large to scan.
@@ -74,6 +83,14 @@ impl Stats {
             plural(self.files),
             mb,
         ));
+        if self.archives > 0 {
+            line.push_str(&format!(
+                ", {} of them in {} archive{}",
+                self.members,
+                self.archives,
+                plural(self.archives)
+            ));
+        }
         if self.unit == Unit::Blob {
             line.push_str(&format!(
                 " from {} commit{}",
@@ -94,6 +111,9 @@ impl Stats {
             (self.skipped_lfs, "LFS pointers"),
             (self.ignored, "ignored"),
             (self.skipped_special, "links or special files"),
+            (self.skipped_encrypted, "encrypted archive members"),
+            (self.archive_limits, "archives over their limits"),
+            (self.too_deep, "archives nested too deep"),
             (self.errors, "unreadable"),
             (self.allowed_inline, "allowed inline"),
             (self.ignored_findings, "in the ignore file"),

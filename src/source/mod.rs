@@ -5,11 +5,13 @@
 //! - `stdin`: standard input, as one piece of content;
 //! - `git::history`: every unique blob of a repository's history once, with the (path,
 //!   commit) sites where it appears;
-//! - `git::staged`: the files staged for the next commit, with the lines they add.
+//! - `git::staged`: the files staged for the next commit, with the lines they add;
+//! - `archive`: the members of an archive that any of them delivered (the scanner opens it).
 //!
 //! Adding a source is one module implementing `Source`, plus a `content::Provenance` variant
 //! when its content stands somewhere new (an archive member, an image layer).
 
+pub mod archive;
 pub mod git;
 pub mod stdin;
 pub mod worktree;
@@ -61,6 +63,8 @@ pub trait Sink: Sync {
     fn note(&self, message: String);
     /// How many items are coming, when the source knows ahead (a progress bar's length).
     fn expect(&self, _items: u64) {}
+    /// An archive was opened (its members come as content).
+    fn opened_archive(&self) {}
 }
 
 /// Why an item was not scanned.
@@ -78,6 +82,13 @@ pub enum Skip {
     Symlink,
     /// A FIFO, socket or device: reading one can block forever.
     NotARegularFile,
+    /// An encrypted archive member: its text cannot be read without the password.
+    Encrypted,
+    /// An archive stopped at a limit (its expansion budget, a bomb's ratio, its member
+    /// count): the warning says which.
+    ArchiveLimit,
+    /// An archive nested deeper than `--archive-depth`, not opened.
+    TooDeep,
 }
 
 impl Skip {
@@ -89,6 +100,9 @@ impl Skip {
             Skip::Ignored => "ignored (.gitignore, .ignore, git exclude or --no-hidden)".into(),
             Skip::Symlink => "symbolic link, not followed".into(),
             Skip::NotARegularFile => "not a regular file (FIFO, socket or device)".into(),
+            Skip::Encrypted => "an encrypted archive member".into(),
+            Skip::ArchiveLimit => "an archive over its limits, not scanned to the end".into(),
+            Skip::TooDeep => "an archive nested deeper than --archive-depth".into(),
         }
     }
 }

@@ -1,0 +1,391 @@
+//! Archives as a source: zip and its kin (jar, war, apk, whl, nupkg, docx, odt …), tar, and
+//! gzip, bzip2, xz and zstd streams (tar inside them too: `.tar.gz`, `.tgz`, `.tar.xz`,
+//! `.tar.zst`, npm packages, Ruby gems), recognised by their first bytes whatever their name.
+//! Members are read in memory, one at a time, never written to disk; an archive inside an
+//! archive is opened in turn, up to a depth.
+//!
+//! Hostile archives are bounded: each member by `--max-file-size`, all that one outermost
+//! archive expands to by a budget, a member or stream that inflates far beyond its
+//! compressed size is a bomb, and an archive with too many members stops. Each limit hit is
+//! one warning naming the archive and the reason, counted in the summary; the members before
+//! it, and every other file, are still scanned.
+
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+
+use crate::content::{Content, Provenance};
+use crate::source::{Sink, Skip};
+
+/// What an archive is, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Zip,
+    Tar,
+    Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
+}
+
+/// The archive format `data` starts with, if any.
+pub fn sniff(data: &[u8]) -> Option<Format> {
+    let starts = |magic: &[u8]| data.starts_with(magic);
+    if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+        Some(Format::Zip)
+    } else if starts(&[0x1f, 0x8b]) {
+        Some(Format::Gzip)
+    } else if starts(b"BZh") && data.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
+        Some(Format::Bzip2)
+    } else if starts(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        Some(Format::Xz)
+    } else if starts(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Format::Zstd)
+    } else if data.len() >= 512 && &data[257..262] == b"ustar" {
+        Some(Format::Tar)
+    } else {
+        None
+    }
+}
+
+/// How far archives are opened.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How many archives deep (`--archive-depth`; 0 opens none).
+    pub depth: usize,
+    /// Largest member read (`--max-file-size`).
+    pub max_member: u64,
+    /// All the bytes one outermost archive may expand to, nested ones included.
+    pub budget: u64,
+    /// A member or stream larger than 1 MiB that expands more than this many times its
+    /// compressed size is a bomb. Text compresses 5 to 20 times, logs up to 100.
+    pub ratio: u64,
+    /// Members opened in one outermost archive.
+    pub max_members: usize,
+}
+
+impl Limits {
+    pub fn new(depth: usize, max_member: u64) -> Limits {
+        Limits {
+            depth,
+            max_member,
+            budget: 1 << 30,
+            ratio: 250,
+            max_members: 100_000,
+        }
+    }
+}
+
+/// Below this, a high ratio is no threat.
+const RATIO_FLOOR: u64 = 1 << 20;
+/// xz and zstd decoders allocate the window a stream declares: at most this much.
+const MAX_WINDOW: usize = 64 << 20;
+
+/// Opens the archive `content` (of `format`) and hands each member to `sink`.
+pub fn expand(content: &Content, format: Format, limits: &Limits, sink: &dyn Sink) {
+    let mut x = Expansion {
+        limits,
+        sink,
+        expanded: 0,
+        members: 0,
+    };
+    let archive = Arc::new(content.provenance.clone());
+    if let Err(stop) = x.open(&archive, content.bytes, format) {
+        x.stopped(&archive, stop);
+    }
+}
+
+/// Why an archive's expansion stopped.
+enum Stop {
+    /// Corrupt or truncated: the rest cannot be read.
+    Corrupt(String),
+    /// A limit: the rest is not read.
+    Limit(String),
+}
+
+struct Expansion<'a> {
+    limits: &'a Limits,
+    sink: &'a dyn Sink,
+    /// Bytes expanded so far, against `limits.budget`.
+    expanded: u64,
+    members: usize,
+}
+
+impl Expansion<'_> {
+    fn open(&mut self, archive: &Arc<Provenance>, data: &[u8], format: Format) -> Result<(), Stop> {
+        self.sink.opened_archive();
+        match format {
+            Format::Zip => self.zip(archive, data),
+            Format::Tar => self.tar(archive, data),
+            Format::Gzip => self.stream(archive, data, flate2::read::MultiGzDecoder::new(data)),
+            Format::Bzip2 => self.stream(archive, data, bzip2::read::MultiBzDecoder::new(data)),
+            Format::Xz => {
+                let decoder = xz4rust::XzDecoder::in_heap_with_alloc_dict_size(
+                    xz4rust::DICT_SIZE_MIN,
+                    MAX_WINDOW,
+                );
+                let reader = xz4rust::XzReader::new_with_buffer_size_and_decoder(
+                    Cursor::new(data.to_vec()),
+                    std::num::NonZeroUsize::new(64 << 10).expect("not zero"),
+                    decoder,
+                );
+                self.stream(archive, data, reader)
+            }
+            Format::Zstd => {
+                let reader = ruzstd::decoding::StreamingDecoder::new(data)
+                    .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))?;
+                self.stream(archive, data, reader)
+            }
+        }
+    }
+
+    fn zip(&mut self, archive: &Arc<Provenance>, data: &[u8]) -> Result<(), Stop> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(data))
+            .map_err(|e| Stop::Corrupt(format!("zip: {e}")))?;
+        for i in 0..zip.len() {
+            let (name, size, packed, encrypted, file) = {
+                let m = zip
+                    .by_index_raw(i)
+                    .map_err(|e| Stop::Corrupt(format!("zip: {e}")))?;
+                (
+                    String::from_utf8_lossy(m.name_raw()).into_owned(),
+                    m.size(),
+                    m.compressed_size(),
+                    m.encrypted(),
+                    m.is_file() && !m.is_symlink(),
+                )
+            };
+            if !file {
+                continue;
+            }
+            self.count()?;
+            let label = || format!("{}!{name}", archive.label());
+            if encrypted {
+                self.sink.skipped(&label(), Skip::Encrypted);
+                continue;
+            }
+            if !self.sink.wants(&label, size) {
+                continue;
+            }
+            let bytes = match zip.by_index(i) {
+                Ok(mut m) => self.read(&mut m, &label, Some(packed)),
+                Err(e) => Err(Stop::Corrupt(format!("member {name}: {e}"))),
+            };
+            match bytes {
+                Ok(Some(bytes)) => self.member(archive, name, &bytes)?,
+                Ok(None) => {}
+                // One bad member of a zip does not hide the others (each has its own offset).
+                Err(Stop::Corrupt(why)) => {
+                    self.sink.error(format!("{}: cannot read: {why}", label()))
+                }
+                Err(limit) => return Err(limit),
+            }
+        }
+        Ok(())
+    }
+
+    fn tar(&mut self, archive: &Arc<Provenance>, reader: impl Read) -> Result<(), Stop> {
+        let mut tar = tar::Archive::new(reader);
+        let entries = tar.entries().map_err(stop_of)?;
+        for entry in entries {
+            let mut entry = entry.map_err(stop_of)?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            // Shown as written, `../` and leading `/` included: nothing is extracted.
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            self.count()?;
+            let label = || format!("{}!{name}", archive.label());
+            if !self.sink.wants(&label, entry.size()) {
+                continue;
+            }
+            if let Some(bytes) = self.read(&mut entry, &label, None)? {
+                self.member(archive, name, &bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A compressed stream: a tar inside it is opened as it streams; anything else is one
+    /// member, named after the archive without its compression suffix.
+    fn stream(
+        &mut self,
+        archive: &Arc<Provenance>,
+        packed: &[u8],
+        decoder: impl Read,
+    ) -> Result<(), Stop> {
+        let mut guard = Guard {
+            inner: decoder,
+            out: 0,
+            packed: packed.len() as u64,
+            ratio: self.limits.ratio,
+        };
+        let mut head = Vec::with_capacity(512);
+        (&mut guard)
+            .take(512)
+            .read_to_end(&mut head)
+            .map_err(stop_of)?;
+        if sniff(&head) == Some(Format::Tar) {
+            return self.tar(archive, Cursor::new(&head).chain(&mut guard));
+        }
+        let name = unsuffixed(archive.path());
+        let label = || format!("{}!{name}", archive.label());
+        let mut rest = Cursor::new(head).chain(&mut guard);
+        if let Some(bytes) = self.read(&mut rest, &label, None)? {
+            self.member(archive, name.clone(), &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a member against `max_members`.
+    fn count(&mut self) -> Result<(), Stop> {
+        self.members += 1;
+        if self.members > self.limits.max_members {
+            return Err(Stop::Limit(format!(
+                "more than {} members",
+                self.limits.max_members
+            )));
+        }
+        Ok(())
+    }
+
+    /// A member's bytes, within `--max-file-size`, the budget and the ratio limit; None when
+    /// it is skipped (and counted) for its size.
+    fn read(
+        &mut self,
+        r: &mut dyn Read,
+        label: &dyn Fn() -> String,
+        packed: Option<u64>,
+    ) -> Result<Option<Vec<u8>>, Stop> {
+        let cap = self
+            .limits
+            .max_member
+            .min(self.limits.budget - self.expanded);
+        let mut bytes = Vec::new();
+        r.take(cap + 1).read_to_end(&mut bytes).map_err(stop_of)?;
+        let n = bytes.len() as u64;
+        self.expanded += n.min(cap);
+        if let Some(packed) = packed {
+            if n > RATIO_FLOOR && n > packed.saturating_mul(self.limits.ratio) {
+                return Err(Stop::Limit(format!(
+                    "{} expands over {} times its compressed size (a zip bomb?)",
+                    label(),
+                    self.limits.ratio
+                )));
+            }
+        }
+        if n > cap {
+            if cap < self.limits.max_member {
+                return Err(Stop::Limit(format!(
+                    "expands to more than {} MiB",
+                    self.limits.budget >> 20
+                )));
+            }
+            // Its stated size was smaller: counted as too large, as if it had said so.
+            self.sink.wants(label, n);
+            return Ok(None);
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Hands a member over, or opens it when it is an archive itself and the depth allows.
+    fn member(
+        &mut self,
+        archive: &Arc<Provenance>,
+        name: String,
+        bytes: &[u8],
+    ) -> Result<(), Stop> {
+        let provenance = Provenance::Member {
+            archive: archive.clone(),
+            member: name,
+        };
+        match sniff(bytes) {
+            Some(_) if provenance.archive_depth() >= self.limits.depth => {
+                self.sink.skipped(&provenance.label(), Skip::TooDeep);
+                Ok(())
+            }
+            Some(format) => {
+                let inner = Arc::new(provenance);
+                match self.open(&inner, bytes, format) {
+                    // A corrupt inner archive stops only itself.
+                    Err(Stop::Corrupt(why)) => {
+                        self.sink
+                            .error(format!("{}: cannot read: {why}", inner.label()));
+                        Ok(())
+                    }
+                    other => other,
+                }
+            }
+            _ => {
+                self.sink.content(Content {
+                    provenance,
+                    bytes,
+                    delta: None,
+                    reused_by: 0,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn stopped(&self, archive: &Provenance, stop: Stop) {
+        match stop {
+            Stop::Corrupt(why) => self
+                .sink
+                .error(format!("{}: cannot read: {why}", archive.label())),
+            Stop::Limit(why) => {
+                self.sink.skipped(&archive.label(), Skip::ArchiveLimit);
+                self.sink.note(format!(
+                    "{}: {why}: the rest of the archive is not scanned",
+                    archive.label()
+                ));
+            }
+        }
+    }
+}
+
+/// A decompressing reader that fails once its output outgrows `ratio` times the whole
+/// compressed input (and 1 MiB): a bomb is stopped while it streams, before any of it is held.
+struct Guard<R> {
+    inner: R,
+    out: u64,
+    packed: u64,
+    ratio: u64,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        if self.out > RATIO_FLOOR && self.out > self.packed.saturating_mul(self.ratio) {
+            return Err(std::io::Error::other(BOMB));
+        }
+        Ok(n)
+    }
+}
+
+const BOMB: &str = "expands over the ratio limit of its compressed size (a compression bomb?)";
+
+/// A read error: the guard's (the tar reader wraps it), or damage.
+fn stop_of(e: std::io::Error) -> Stop {
+    let why = e.to_string();
+    if why.contains(BOMB) {
+        Stop::Limit(BOMB.to_string())
+    } else {
+        Stop::Corrupt(why)
+    }
+}
+
+/// `config.json.gz` → `config.json`; a name with no such suffix, or none, is kept whole.
+fn unsuffixed(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    for suffix in [".gz", ".bz2", ".xz", ".zst", ".tgz"] {
+        if let Some(stem) = name.strip_suffix(suffix).filter(|s| !s.is_empty()) {
+            return stem.to_string();
+        }
+    }
+    if name.is_empty() {
+        "-".to_string()
+    } else {
+        name.to_string()
+    }
+}
