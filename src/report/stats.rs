@@ -83,14 +83,6 @@ impl Stats {
             plural(self.files),
             mb,
         ));
-        if self.archives > 0 {
-            line.push_str(&format!(
-                ", {} of them in {} archive{}",
-                self.members,
-                self.archives,
-                plural(self.archives)
-            ));
-        }
         if self.unit == Unit::Blob {
             line.push_str(&format!(
                 " from {} commit{}",
@@ -103,6 +95,14 @@ impl Stats {
                     self.matched_bytes as f64 / 1e6
                 ));
             }
+        }
+        if self.archives > 0 {
+            line.push_str(&format!(
+                ", {} of them members of {} archive{}",
+                self.members,
+                self.archives,
+                plural(self.archives)
+            ));
         }
         line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
         let skipped = [
