@@ -55,6 +55,13 @@ pub enum Provenance {
         blob: ObjectId,
         added_lines: std::collections::BTreeSet<usize>,
     },
+    /// Text a history holds besides files: a commit or tag message, a note, the
+    /// repository's configuration. `shown` says which (`<commit ID message>`, `.git/config`);
+    /// `commit` is the commit it belongs to, when it belongs to one.
+    Metadata {
+        shown: String,
+        commit: Option<CommitRef>,
+    },
     /// A member of an archive (`source::archive`), at `member` inside the content `archive`
     /// came from (which may be a member itself).
     Member {
@@ -79,6 +86,7 @@ impl Provenance {
             Provenance::Stdin => STDIN,
             Provenance::Blob { sites, .. } => sites.first().map_or("", |s| s.path.as_str()),
             Provenance::Member { member, .. } => member,
+            Provenance::Metadata { shown, .. } => shown,
         }
     }
 
@@ -115,6 +123,10 @@ impl Provenance {
             Provenance::Staged { path, blob, .. } => vec![Origin::Staged {
                 path: path.clone(),
                 blob: *blob,
+            }],
+            Provenance::Metadata { shown, commit } => vec![Origin::Metadata {
+                shown: shown.clone(),
+                commit: commit.clone(),
             }],
             Provenance::Member { archive, member } => archive
                 .origins()
@@ -161,6 +173,11 @@ pub enum Origin {
         path: String,
         blob: ObjectId,
     },
+    /// A commit or tag message, a note, the repository's configuration.
+    Metadata {
+        shown: String,
+        commit: Option<CommitRef>,
+    },
     /// Inside an archive that stands at `outer`: `shown` is the outer path, `!`, and the
     /// member's path.
     Member {
@@ -176,7 +193,7 @@ impl Origin {
         match self {
             Origin::File { path } | Origin::Blob { path, .. } | Origin::Staged { path, .. } => path,
             Origin::Stdin => STDIN,
-            Origin::Member { shown, .. } => shown,
+            Origin::Member { shown, .. } | Origin::Metadata { shown, .. } => shown,
         }
     }
 
@@ -202,7 +219,7 @@ impl Origin {
 
     pub fn commit(&self) -> Option<&CommitRef> {
         match self {
-            Origin::Blob { commit, .. } => commit.as_ref(),
+            Origin::Blob { commit, .. } | Origin::Metadata { commit, .. } => commit.as_ref(),
             Origin::Member { outer, .. } => outer.commit(),
             _ => None,
         }
@@ -219,7 +236,7 @@ impl Origin {
     /// The commit of a history origin, to fill in who wrote it.
     pub fn commit_mut(&mut self) -> Option<&mut CommitRef> {
         match self {
-            Origin::Blob { commit, .. } => commit.as_mut(),
+            Origin::Blob { commit, .. } | Origin::Metadata { commit, .. } => commit.as_mut(),
             Origin::Member { outer, .. } => outer.commit_mut(),
             _ => None,
         }
@@ -238,14 +255,14 @@ impl serde::Serialize for Origin {
         }
         if let Some(blob) = self.blob() {
             map.serialize_entry("blob", &blob.to_string())?;
-            if let Some(c) = self.commit() {
-                map.serialize_entry("commit", &c.id.to_string())?;
-                if let Some(info) = &c.info {
-                    map.serialize_entry("author", &info.author)?;
-                    map.serialize_entry("email", &info.email)?;
-                    map.serialize_entry("date", &info.date)?;
-                    map.serialize_entry("message", &info.message)?;
-                }
+        }
+        if let Some(c) = self.commit() {
+            map.serialize_entry("commit", &c.id.to_string())?;
+            if let Some(info) = &c.info {
+                map.serialize_entry("author", &info.author)?;
+                map.serialize_entry("email", &info.email)?;
+                map.serialize_entry("date", &info.date)?;
+                map.serialize_entry("message", &info.message)?;
             }
         }
         map.end()

@@ -90,6 +90,7 @@ pub fn run(
         ignored: counts.ignored.into_inner(),
         archives: counts.archives.into_inner(),
         members: counts.members.into_inner(),
+        metadata: counts.metadata.into_inner(),
         skipped_encrypted: counts.encrypted.into_inner(),
         archive_limits: counts.archive_limits.into_inner(),
         too_deep: counts.too_deep.into_inner(),
@@ -114,6 +115,7 @@ struct Counts {
     matched: AtomicU64,
     archives: AtomicU64,
     members: AtomicU64,
+    metadata: AtomicU64,
     encrypted: AtomicU64,
     archive_limits: AtomicU64,
     too_deep: AtomicU64,
@@ -262,8 +264,12 @@ impl Sink for Scanner<'_> {
         } else if is_binary(data) && !is_utf16(data) {
             self.skipped(&what(), Skip::Binary);
         } else {
-            bump(&self.counts.files, 1);
-            bump(&self.counts.bytes, data.len() as u64);
+            if matches!(content.provenance, Provenance::Metadata { .. }) {
+                bump(&self.counts.metadata, 1);
+            } else {
+                bump(&self.counts.files, 1);
+                bump(&self.counts.bytes, data.len() as u64);
+            }
             if depth > 0 {
                 bump(&self.counts.members, 1);
             }

@@ -1047,3 +1047,107 @@ fn scanning_only_what_deltas_change_finds_what_scanning_every_blob_whole_finds()
         "nothing decoded"
     );
 }
+
+#[test]
+fn commit_and_tag_messages_notes_and_the_repository_config_are_scanned_and_attributed() {
+    let repo = Repo::new();
+    repo.write("a.txt", "hello\n");
+    let in_message = github_pat();
+    let first = repo.commit(&format!("deploy\n\nused GITHUB_TOKEN={in_message} to push"));
+    repo.write("a.txt", "hello again\n");
+    let second = repo.commit("second");
+    let in_tag = github_pat();
+    repo.git(&[
+        "tag",
+        "-a",
+        "v1.0",
+        "-m",
+        &format!("release, token {in_tag}"),
+        &first,
+    ]);
+    let in_note = github_pat();
+    repo.git(&[
+        "notes",
+        "add",
+        "-m",
+        &format!("ci token {in_note}"),
+        &second,
+    ]);
+    let in_url = random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 20);
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        &format!("https://deploy:{in_url}@git.example.com/acme/app.git"),
+    ]);
+    let in_header = github_pat();
+    repo.git(&[
+        "config",
+        "http.extraHeader",
+        &format!("Authorization: Bearer {in_header}"),
+    ]);
+    // A credential store that the config names.
+    let store = repo.path.parent().unwrap().join("creds");
+    let in_store = github_pat();
+    std::fs::write(
+        &store,
+        format!("https://x-access-token:{in_store}@github.com\n"),
+    )
+    .unwrap();
+    repo.git(&[
+        "config",
+        "credential.helper",
+        &format!("store --file={}", store.display()),
+    ]);
+
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    let at = |secret: &str| {
+        findings(&report)
+            .iter()
+            .find(|f| f["secret"] == secret)
+            .unwrap_or_else(|| panic!("{secret} not reported: {report:#}"))
+            .clone()
+    };
+    let f = at(&in_message);
+    assert_eq!(f["path"], format!("<commit {first} message>"));
+    assert_eq!(f["commit"], first.as_str());
+    assert_eq!(f["message"], "deploy");
+    assert_eq!(f["line"], 3);
+    let f = at(&in_tag);
+    assert_eq!(f["path"], "<tag v1.0 message>");
+    assert_eq!(f["commit"], first.as_str());
+    let f = at(&in_note);
+    assert_eq!(
+        f["path"],
+        format!("<note on {second} (refs/notes/commits)>")
+    );
+    assert_eq!(f["commit"], second.as_str());
+    assert_eq!(at(&in_url)["path"], ".git/config");
+    assert_eq!(at(&in_header)["path"], ".git/config");
+    assert_eq!(at(&in_store)["path"], store.display().to_string());
+    // Each once: the note is not also a file of the notes commit.
+    for secret in [&in_message, &in_tag, &in_note] {
+        let n = findings(&report)
+            .iter()
+            .filter(|f| f["secret"] == secret.as_str())
+            .count();
+        assert_eq!(n, 1, "{secret}: {report:#}");
+    }
+    assert!(
+        stderr.contains("messages, notes and config files"),
+        "{stderr}"
+    );
+
+    // A range scans the messages of its commits, not tags, notes or the configuration.
+    let (code, report, _) = repo.history(&["--range", &format!("{first}..HEAD")]);
+    assert_eq!(code, 0, "{report:#}");
+    let in_pushed = github_pat();
+    let third = repo.commit(&format!("fix\n\ntoken {in_pushed}"));
+    let (code, report, _) = repo.history(&["--range", &format!("{second}..HEAD")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pairs(&report, "path", "secret"),
+        vec![(format!("<commit {third} message>"), in_pushed)]
+    );
+}

@@ -27,6 +27,8 @@ pub struct Stats {
     /// in `files` too when scanned).
     pub archives: u64,
     pub members: u64,
+    /// Commit and tag messages, notes and configuration files scanned (history scans).
+    pub metadata: u64,
     pub skipped_encrypted: u64,
     /// Archives stopped at a limit (a bomb, the expansion budget), and archives nested deeper
     /// than `--archive-depth`.
@@ -89,6 +91,12 @@ impl Stats {
                 self.commits,
                 plural(self.commits)
             ));
+            if self.metadata > 0 {
+                line.push_str(&format!(
+                    ", {} messages, notes and config files",
+                    self.metadata
+                ));
+            }
             if self.matched_bytes < self.bytes {
                 line.push_str(&format!(
                     ", {:.1} MB of it read (deltas reused the rest)",

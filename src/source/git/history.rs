@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use git2::Repository;
 
+use super::metadata;
 use super::pack::{Location, Packs, Reader};
 use super::walk::{self, History, Scope, Site};
 use super::{commit_info, is_lfs_pointer, object_id, open, submodules, GitError};
@@ -84,7 +85,8 @@ impl GitHistory {
             }
         }
         hist.group();
-        sink.expect(hist.blobs_to_scan() as u64);
+        // Blobs, then a message for each commit.
+        sink.expect((hist.blobs_to_scan() + hist.commits.len()) as u64);
 
         // Blobs in pack order, so that a worker's run of blobs lies together in the pack and
         // the bases of its deltas are still in its cache. Blobs in no pack (loose objects,
@@ -126,8 +128,16 @@ impl GitHistory {
                 });
             }
         });
+        metadata::commit_messages(&git_dir, &packs, &hist.commits, prefix, workers, sink);
         // Findings' commits are looked up here after the scan.
-        open(&git_dir)
+        let repo = open(&git_dir)?;
+        // What the refs hold now, and the configuration of the repository as it is: an
+        // audit's, not a range's (a CI checkout's config holds the job's own token).
+        if *scope == Scope::AllRefs {
+            metadata::tags_and_notes(&repo, &hist.commits, prefix, sink);
+            metadata::configuration(&repo, prefix, sink);
+        }
+        Ok(repo)
     }
 }
 

@@ -2,6 +2,7 @@
 //! libgit2's tuning, submodules, commit metadata), the history walk, and the two sources.
 
 pub mod history;
+pub mod metadata;
 pub mod pack;
 pub mod staged;
 pub mod walk;

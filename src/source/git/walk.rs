@@ -153,6 +153,11 @@ fn commits(repo: &Repository, scope: &Scope) -> Result<Vec<Oid>, GitError> {
         Scope::AllRefs => {
             let mut any = false;
             for reference in repo.references().map_err(walk_err)?.flatten() {
+                // Notes are scanned as notes, attributed to what they annotate
+                // (`metadata`), not as the files of a notes commit.
+                if reference.name_bytes().starts_with(b"refs/notes/") {
+                    continue;
+                }
                 if let Ok(commit) = reference.peel_to_commit() {
                     walk.push(commit.id()).map_err(walk_err)?;
                     any = true;
