@@ -79,8 +79,18 @@ impl Stats {
                 .collect();
             line.push_str(&format!(" ({})", parts.join(", ")));
         }
+        let archives = if self.archives > 0 {
+            format!(
+                "; {} of them in {} archive{}",
+                self.members,
+                self.archives,
+                plural(self.archives)
+            )
+        } else {
+            String::new()
+        };
         line.push_str(&format!(
-            " in {} {unit}{} ({:.1} MB)",
+            " in {} {unit}{} ({:.1} MB{archives})",
             self.files,
             plural(self.files),
             mb,
@@ -103,14 +113,6 @@ impl Stats {
                     self.matched_bytes as f64 / 1e6
                 ));
             }
-        }
-        if self.archives > 0 {
-            line.push_str(&format!(
-                ", {} of them members of {} archive{}",
-                self.members,
-                self.archives,
-                plural(self.archives)
-            ));
         }
         line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
         let skipped = [
