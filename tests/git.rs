@@ -1078,7 +1078,7 @@ fn commit_and_tag_messages_notes_and_the_repository_config_are_scanned_and_attri
         "remote",
         "add",
         "origin",
-        &format!("https://deploy:{in_url}@git.example.com/acme/app.git"),
+        &format!("https://deploy:{}@git.example.com/acme/app.git", in_url),
     ]);
     let in_header = github_pat();
     repo.git(&[
@@ -1091,7 +1091,7 @@ fn commit_and_tag_messages_notes_and_the_repository_config_are_scanned_and_attri
     let in_store = github_pat();
     std::fs::write(
         &store,
-        format!("https://x-access-token:{in_store}@github.com\n"),
+        format!("https://x-access-token:{}@github.com\n", in_store),
     )
     .unwrap();
     repo.git(&[
