@@ -937,7 +937,10 @@ fn evolving_repo() -> Repo {
                 lines[at] = format!(
                     "{}password = \"Zq8{}\" {}",
                     &l[..10],
-                    random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 14),
+                    random_from(
+                        b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789",
+                        14
+                    ),
                     &l[10..]
                 );
             }
@@ -964,7 +967,10 @@ fn evolving_repo() -> Repo {
                 use base64::Engine as _;
                 let line = format!(
                     "DB_PASSWORD=Zq8{}\n",
-                    random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 14)
+                    random_from(
+                        b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789",
+                        14
+                    )
                 );
                 let encoded = base64::engine::general_purpose::STANDARD.encode(line);
                 lines.insert(at, format!("  config: {encoded}\n"));
@@ -1073,7 +1079,13 @@ fn commit_and_tag_messages_notes_and_the_repository_config_are_scanned_and_attri
         &format!("ci token {in_note}"),
         &second,
     ]);
-    let in_url = random_from(b"abcdefghijkmnpqrstuvwxyz23456789", 20);
+    let in_url = format!(
+        "Zq8{}",
+        random_from(
+            b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789",
+            17
+        )
+    );
     repo.git(&[
         "remote",
         "add",
