@@ -90,6 +90,8 @@ pub fn run(
         ignored: counts.ignored.into_inner(),
         archives: counts.archives.into_inner(),
         members: counts.members.into_inner(),
+        images: counts.images.into_inner(),
+        layers: counts.layers.into_inner(),
         metadata: counts.metadata.into_inner(),
         skipped_encrypted: counts.encrypted.into_inner(),
         archive_limits: counts.archive_limits.into_inner(),
@@ -115,6 +117,8 @@ struct Counts {
     matched: AtomicU64,
     archives: AtomicU64,
     members: AtomicU64,
+    images: AtomicU64,
+    layers: AtomicU64,
     metadata: AtomicU64,
     encrypted: AtomicU64,
     archive_limits: AtomicU64,
@@ -325,6 +329,11 @@ impl Sink for Scanner<'_> {
 
     fn opened_archive(&self) {
         bump(&self.counts.archives, 1);
+    }
+
+    fn opened_image(&self, images: u64, layers: u64) {
+        bump(&self.counts.images, images);
+        bump(&self.counts.layers, layers);
     }
 
     fn expect(&self, items: u64) {

@@ -376,3 +376,65 @@ fn sarif_points_at_the_archive_and_names_the_member() {
     assert!(uri.ends_with("release.zip"), "{uri}");
     assert_eq!(result["properties"]["archiveMember"], "app/.env");
 }
+
+#[test]
+fn saved_container_images_name_their_layers_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let hex = |c: char| c.to_string().repeat(64);
+    // `docker save`: layers as <id>/layer.tar, named by the config's diff ids.
+    let (in_layer, in_env, in_arg) = (github_pat(), github_pat(), github_pat());
+    let config = format!(
+        r#"{{"config":{{"Env":["PATH=/usr/bin","GITHUB_TOKEN={in_env}"]}},"history":[{{"created_by":"/bin/sh -c #(nop) ARG TOKEN={in_arg}"}}],"rootfs":{{"type":"layers","diff_ids":["sha256:{}"]}}}}"#,
+        hex('a')
+    );
+    let layer = tar(&[("etc/app/.env", &env_line(&in_layer)), ("etc/.wh.old", b"")]);
+    let manifest = r#"[{"Config":"c0ffee123456789.json","RepoTags":["acme/app:1.0"],"Layers":["f00d/layer.tar"]}]"#;
+    write(
+        dir.path(),
+        "image.tar",
+        tar(&[
+            ("c0ffee123456789.json", config.as_bytes()),
+            ("f00d/layer.tar", &layer),
+            ("manifest.json", manifest.as_bytes()),
+        ]),
+    );
+    // An OCI layout in a tar: index → manifest → config and gzipped layers.
+    let in_oci = github_pat();
+    let (m, c, l) = (hex('1'), hex('2'), hex('3'));
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"digest":"sha256:{m}","annotations":{{"org.opencontainers.image.ref.name":"2.0"}}}}]}}"#
+    );
+    let oci_manifest =
+        format!(r#"{{"config":{{"digest":"sha256:{c}"}},"layers":[{{"digest":"sha256:{l}"}}]}}"#);
+    write(
+        dir.path(),
+        "oci.tar",
+        tar(&[
+            ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+            ("index.json", index.as_bytes()),
+            (&format!("blobs/sha256/{m}"), oci_manifest.as_bytes()),
+            (&format!("blobs/sha256/{c}"), br#"{"config":{}}"#),
+            (
+                &format!("blobs/sha256/{l}"),
+                &gzip(&tar(&[("srv/.env", &env_line(&in_oci))])),
+            ),
+        ]),
+    );
+    let (code, report, stderr) = run(&["scan"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    let mut want = vec![
+        (
+            format!(
+                "image.tar!acme/app:1.0 layer sha256:{}!etc/app/.env",
+                hex('a')
+            ),
+            in_layer,
+        ),
+        ("image.tar!acme/app:1.0 config".to_string(), in_env),
+        ("image.tar!acme/app:1.0 config".to_string(), in_arg),
+        (format!("oci.tar!2.0 layer sha256:{l}!srv/.env"), in_oci),
+    ];
+    want.sort();
+    assert_eq!(secrets_at(&report), want, "{stderr}");
+    assert!(stderr.contains("with 2 images of 2 layers"), "{stderr}");
+}

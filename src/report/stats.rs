@@ -27,6 +27,9 @@ pub struct Stats {
     /// in `files` too when scanned).
     pub archives: u64,
     pub members: u64,
+    /// Saved container images among the archives, and their layers.
+    pub images: u64,
+    pub layers: u64,
     /// Commit and tag messages, notes and configuration files scanned (history scans).
     pub metadata: u64,
     pub skipped_encrypted: u64,
@@ -79,15 +82,17 @@ impl Stats {
                 .collect();
             line.push_str(&format!(" ({})", parts.join(", ")));
         }
-        let archives = if self.archives > 0 {
-            format!(
-                "; {} of them in {} archive{}",
+        let archives = match (self.archives, self.images) {
+            (0, _) => String::new(),
+            (a, 0) => format!("; {} of them in {a} archive{}", self.members, plural(a)),
+            (a, i) => format!(
+                "; {} of them in {a} archive{}, with {i} image{} of {} layer{}",
                 self.members,
-                self.archives,
-                plural(self.archives)
-            )
-        } else {
-            String::new()
+                plural(a),
+                plural(i),
+                self.layers,
+                plural(self.layers)
+            ),
         };
         line.push_str(&format!(
             " in {} {unit}{} ({:.1} MB{archives})",

@@ -115,7 +115,14 @@ impl Expansion<'_> {
         self.sink.opened_archive();
         match format {
             Format::Zip => self.zip(archive, data),
-            Format::Tar => self.tar(archive, data),
+            Format::Tar => {
+                // A saved container image names its layers and config (`image`).
+                let names = super::image::names(data);
+                if let Some(n) = &names {
+                    self.sink.opened_image(n.images as u64, n.layers as u64);
+                }
+                self.tar(archive, data, names.as_ref())
+            }
             Format::Gzip => self.stream(archive, data, flate2::read::MultiGzDecoder::new(data)),
             Format::Bzip2 => self.stream(archive, data, bzip2::read::MultiBzDecoder::new(data)),
             Format::Xz => {
@@ -183,7 +190,12 @@ impl Expansion<'_> {
         Ok(())
     }
 
-    fn tar(&mut self, archive: &Arc<Provenance>, reader: impl Read) -> Result<(), Stop> {
+    fn tar(
+        &mut self,
+        archive: &Arc<Provenance>,
+        reader: impl Read,
+        names: Option<&super::image::Names>,
+    ) -> Result<(), Stop> {
         let mut tar = tar::Archive::new(reader);
         let entries = tar.entries().map_err(stop_of)?;
         for entry in entries {
@@ -192,7 +204,10 @@ impl Expansion<'_> {
                 continue;
             }
             // Shown as written, `../` and leading `/` included: nothing is extracted.
-            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mut name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if let Some(shown) = names.and_then(|n| n.parts.get(name.trim_start_matches("./"))) {
+                name = shown.clone();
+            }
             self.count()?;
             let label = || format!("{}!{name}", archive.label());
             if !self.sink.wants(&label, entry.size()) {
@@ -225,7 +240,7 @@ impl Expansion<'_> {
             .read_to_end(&mut head)
             .map_err(stop_of)?;
         if sniff(&head) == Some(Format::Tar) {
-            return self.tar(archive, Cursor::new(&head).chain(&mut guard));
+            return self.tar(archive, Cursor::new(&head).chain(&mut guard), None);
         }
         let name = unsuffixed(archive.path());
         let label = || format!("{}!{name}", archive.label());

@@ -6,13 +6,15 @@
 //! - `git::history`: every unique blob of a repository's history once, with the (path,
 //!   commit) sites where it appears;
 //! - `git::staged`: the files staged for the next commit, with the lines they add;
-//! - `archive`: the members of an archive that any of them delivered (the scanner opens it).
+//! - `archive`: the members of an archive that any of them delivered (the scanner opens it),
+//!   with `image` naming the layers and config of a saved container image.
 //!
 //! Adding a source is one module implementing `Source`, plus a `content::Provenance` variant
 //! when its content stands somewhere new (an archive member, an image layer).
 
 pub mod archive;
 pub mod git;
+pub mod image;
 pub mod stdin;
 pub mod worktree;
 
@@ -65,6 +67,8 @@ pub trait Sink: Sync {
     fn expect(&self, _items: u64) {}
     /// An archive was opened (its members come as content).
     fn opened_archive(&self) {}
+    /// An archive was a saved container image (or several), of `layers` layers in all.
+    fn opened_image(&self, _images: u64, _layers: u64) {}
 }
 
 /// Why an item was not scanned.
