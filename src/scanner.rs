@@ -331,6 +331,22 @@ impl Sink for Scanner<'_> {
         bump(&self.counts.archives, 1);
     }
 
+    fn streams_archives_over(&self) -> Option<u64> {
+        (self.opts.archive_depth > 0).then_some(self.opts.max_file_size)
+    }
+
+    fn archive_file(
+        &self,
+        provenance: Provenance,
+        file: std::fs::File,
+        format: archive::Format,
+        size: u64,
+    ) {
+        let limits = archive::Limits::new(self.opts.archive_depth, self.opts.max_file_size);
+        archive::expand_file(provenance, file, size, format, &limits, self);
+        self.tick();
+    }
+
     fn opened_image(&self, images: u64, layers: u64) {
         bump(&self.counts.images, images);
         bump(&self.counts.layers, layers);

@@ -438,3 +438,52 @@ fn saved_container_images_name_their_layers_and_config() {
     assert_eq!(secrets_at(&report), want, "{stderr}");
     assert!(stderr.contains("with 2 images of 2 layers"), "{stderr}");
 }
+
+#[test]
+fn archives_and_layers_larger_than_the_file_limit_are_read_as_they_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    // Incompressible filler, so that the sizes stay over the limit once compressed too.
+    let filler = random_from(b"abcdefghijklmnopqrstuvwxyz0123456789", 1_500_000);
+    let (in_layer, in_tgz) = (github_pat(), github_pat());
+    let layer = tar(&[
+        ("opt/filler", filler.as_bytes()),
+        ("opt/app/.env", &env_line(&in_layer)),
+    ]);
+    let digest = "9".repeat(64);
+    let manifest = format!(
+        r#"[{{"Config":"cafe.json","RepoTags":["big/app:2"],"Layers":["blobs/sha256/{digest}"]}}]"#
+    );
+    write(
+        dir.path(),
+        "big-image.tar",
+        tar(&[
+            ("cafe.json", br#"{"config":{}}"#),
+            (&format!("blobs/sha256/{digest}"), &layer),
+            ("manifest.json", manifest.as_bytes()),
+        ]),
+    );
+    write(
+        dir.path(),
+        "big.tar.gz",
+        gzip(&tar(&[
+            ("filler", filler.as_bytes()),
+            ("conf/.env", &env_line(&in_tgz)),
+        ])),
+    );
+    // A large file that is not an archive is still too large.
+    write(dir.path(), "big.txt", filler.as_bytes());
+    let (code, report, stderr) = run(&["scan", "--max-file-size", "1M"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        secrets_at(&report),
+        vec![
+            (
+                format!("big-image.tar!big/app:2 layer sha256:{digest}!opt/app/.env"),
+                in_layer
+            ),
+            ("big.tar.gz!conf/.env".to_string(), in_tgz),
+        ]
+    );
+    // The fillers (two members and the text file) are over the limit and counted.
+    assert!(stderr.contains("3 too large"), "{stderr}");
+}

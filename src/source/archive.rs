@@ -10,7 +10,7 @@
 //! one warning naming the archive and the reason, counted in the summary; the members before
 //! it, and every other file, are still scanned.
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use crate::content::{Content, Provenance};
@@ -80,6 +80,52 @@ const RATIO_FLOOR: u64 = 1 << 20;
 /// xz and zstd decoders allocate the window a stream declares: at most this much.
 const MAX_WINDOW: usize = 64 << 20;
 
+/// Opens the archive file `file` (of `format`, `len` bytes) and hands each member to
+/// `sink`, reading it as it goes: an archive too large to hold in memory (a saved image).
+pub fn expand_file(
+    provenance: Provenance,
+    file: std::fs::File,
+    len: u64,
+    format: Format,
+    limits: &Limits,
+    sink: &dyn Sink,
+) {
+    // A large archive may expand to more than the usual budget: eight times its size.
+    let limits = &Limits {
+        budget: limits.budget.max(len.saturating_mul(8)),
+        ..limits.clone()
+    };
+    let mut x = Expansion {
+        limits,
+        sink,
+        expanded: 0,
+        members: 0,
+    };
+    let archive = Arc::new(provenance);
+    let second = file.try_clone();
+    let owned = move || -> Box<dyn Read> {
+        match second {
+            Ok(f) => Box::new(BufReader::new(f)),
+            Err(e) => Box::new(Failing(Some(e))),
+        }
+    };
+    if let Err(stop) = x.open_reader(&archive, BufReader::new(file), len, format, owned) {
+        x.stopped(&archive, stop);
+    }
+}
+
+/// A reader whose first read fails with the error it was given.
+struct Failing(Option<std::io::Error>);
+
+impl Read for Failing {
+    fn read(&mut self, _buf: &mut [u8]) -> std::io::Result<usize> {
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| std::io::Error::other("unreadable")))
+    }
+}
+
 /// Opens the archive `content` (of `format`) and hands each member to `sink`.
 pub fn expand(content: &Content, format: Format, limits: &Limits, sink: &dyn Sink) {
     let mut x = Expansion {
@@ -112,42 +158,57 @@ struct Expansion<'a> {
 
 impl Expansion<'_> {
     fn open(&mut self, archive: &Arc<Provenance>, data: &[u8], format: Format) -> Result<(), Stop> {
+        let owned = || -> Box<dyn Read> { Box::new(Cursor::new(data.to_vec())) };
+        self.open_reader(archive, Cursor::new(data), data.len() as u64, format, owned)
+    }
+
+    /// Opens the archive that `r` reads (`len` bytes). `owned` reads it too, for the xz
+    /// decoder, which wants a reader it owns.
+    fn open_reader<R: Read + Seek>(
+        &mut self,
+        archive: &Arc<Provenance>,
+        mut r: R,
+        len: u64,
+        format: Format,
+        owned: impl FnOnce() -> Box<dyn Read>,
+    ) -> Result<(), Stop> {
         self.sink.opened_archive();
         match format {
-            Format::Zip => self.zip(archive, data),
+            Format::Zip => self.zip(archive, r),
             Format::Tar => {
                 // A saved container image names its layers and config (`image`).
-                let names = super::image::names(data);
+                let names = super::image::names(&mut r);
                 if let Some(n) = &names {
                     self.sink.opened_image(n.images as u64, n.layers as u64);
                 }
-                self.tar(archive, data, names.as_ref())
+                r.seek(SeekFrom::Start(0)).map_err(stop_of)?;
+                self.tar(archive, &mut r, names.as_ref())
             }
-            Format::Gzip => self.stream(archive, data, flate2::read::MultiGzDecoder::new(data)),
-            Format::Bzip2 => self.stream(archive, data, bzip2::read::MultiBzDecoder::new(data)),
+            Format::Gzip => self.stream(archive, len, &mut flate2::read::MultiGzDecoder::new(r)),
+            Format::Bzip2 => self.stream(archive, len, &mut bzip2::read::MultiBzDecoder::new(r)),
             Format::Xz => {
                 let decoder = xz4rust::XzDecoder::in_heap_with_alloc_dict_size(
                     xz4rust::DICT_SIZE_MIN,
                     MAX_WINDOW,
                 );
-                let reader = xz4rust::XzReader::new_with_buffer_size_and_decoder(
-                    Cursor::new(data.to_vec()),
+                let mut reader = xz4rust::XzReader::new_with_buffer_size_and_decoder(
+                    owned(),
                     std::num::NonZeroUsize::new(64 << 10).expect("not zero"),
                     decoder,
                 );
-                self.stream(archive, data, reader)
+                self.stream(archive, len, &mut reader)
             }
             Format::Zstd => {
-                let reader = ruzstd::decoding::StreamingDecoder::new(data)
+                let mut reader = ruzstd::decoding::StreamingDecoder::new(r)
                     .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))?;
-                self.stream(archive, data, reader)
+                self.stream(archive, len, &mut reader)
             }
         }
     }
 
-    fn zip(&mut self, archive: &Arc<Provenance>, data: &[u8]) -> Result<(), Stop> {
-        let mut zip = zip::ZipArchive::new(Cursor::new(data))
-            .map_err(|e| Stop::Corrupt(format!("zip: {e}")))?;
+    fn zip(&mut self, archive: &Arc<Provenance>, reader: impl Read + Seek) -> Result<(), Stop> {
+        let mut zip =
+            zip::ZipArchive::new(reader).map_err(|e| Stop::Corrupt(format!("zip: {e}")))?;
         for i in 0..zip.len() {
             let (name, size, packed, encrypted, file) = {
                 let m = zip
@@ -193,7 +254,7 @@ impl Expansion<'_> {
     fn tar(
         &mut self,
         archive: &Arc<Provenance>,
-        reader: impl Read,
+        reader: &mut dyn Read,
         names: Option<&super::image::Names>,
     ) -> Result<(), Stop> {
         let mut tar = tar::Archive::new(reader);
@@ -210,7 +271,50 @@ impl Expansion<'_> {
             }
             self.count()?;
             let label = || format!("{}!{name}", archive.label());
-            if !self.sink.wants(&label, entry.size()) {
+            let size = entry.size();
+            if size > self.limits.max_member {
+                // Too large to hold, but an archive (an image's layer) is read as it streams.
+                let mut head = Vec::with_capacity(512);
+                (&mut entry)
+                    .take(512)
+                    .read_to_end(&mut head)
+                    .map_err(stop_of)?;
+                let inner = Provenance::Member {
+                    archive: archive.clone(),
+                    member: name.clone(),
+                };
+                let streamable = sniff(&head).filter(|f| {
+                    matches!(f, Format::Tar | Format::Gzip | Format::Bzip2 | Format::Zstd)
+                });
+                if let (Some(format), true) =
+                    (streamable, inner.archive_depth() < self.limits.depth)
+                {
+                    let inner = Arc::new(inner);
+                    self.sink.opened_archive();
+                    let mut r = Cursor::new(head).chain(&mut entry);
+                    let r: &mut dyn Read = &mut r;
+                    let result = match format {
+                        Format::Tar => self.tar(&inner, r, None),
+                        Format::Gzip => {
+                            self.stream(&inner, size, &mut flate2::read::MultiGzDecoder::new(r))
+                        }
+                        Format::Bzip2 => {
+                            self.stream(&inner, size, &mut bzip2::read::MultiBzDecoder::new(r))
+                        }
+                        _ => ruzstd::decoding::StreamingDecoder::new(r)
+                            .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))
+                            .and_then(|mut d| self.stream(&inner, size, &mut d)),
+                    };
+                    match result {
+                        Err(Stop::Corrupt(why)) => self
+                            .sink
+                            .error(format!("{}: cannot read: {why}", inner.label())),
+                        other => other?,
+                    }
+                    continue;
+                }
+            }
+            if !self.sink.wants(&label, size) {
                 continue;
             }
             if let Some(bytes) = self.read(&mut entry, &label, None)? {
@@ -225,13 +329,13 @@ impl Expansion<'_> {
     fn stream(
         &mut self,
         archive: &Arc<Provenance>,
-        packed: &[u8],
-        decoder: impl Read,
+        packed: u64,
+        decoder: &mut dyn Read,
     ) -> Result<(), Stop> {
         let mut guard = Guard {
             inner: decoder,
             out: 0,
-            packed: packed.len() as u64,
+            packed,
             ratio: self.limits.ratio,
         };
         let mut head = Vec::with_capacity(512);
@@ -240,7 +344,7 @@ impl Expansion<'_> {
             .read_to_end(&mut head)
             .map_err(stop_of)?;
         if sniff(&head) == Some(Format::Tar) {
-            return self.tar(archive, Cursor::new(&head).chain(&mut guard), None);
+            return self.tar(archive, &mut Cursor::new(&head).chain(&mut guard), None);
         }
         let name = unsuffixed(archive.path());
         let label = || format!("{}!{name}", archive.label());

@@ -8,7 +8,7 @@
 //! later layer deletes is still in the image, so it is still scanned and reported.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 use serde_json::Value;
 
@@ -24,12 +24,12 @@ pub struct Names {
 /// Largest JSON document (a manifest, an index, a config) read to name the parts.
 const MAX_JSON: u64 = 4 << 20;
 
-/// The names of the parts of the image(s) saved in the tar `data`, if it is one.
-pub fn names(data: &[u8]) -> Option<Names> {
-    // The small JSON documents of the tar, by path; layers are not read here.
+/// The names of the parts of the image(s) saved in the tar that `reader` reads, if it is one.
+pub fn names(reader: impl Read + Seek) -> Option<Names> {
+    // The small JSON documents of the tar, by path; layers are seeked over, not read.
     let mut docs: HashMap<String, Value> = HashMap::new();
-    let mut tar = tar::Archive::new(data);
-    for entry in tar.entries().ok()?.flatten() {
+    let mut tar = tar::Archive::new(reader);
+    for entry in tar.entries_with_seek().ok()?.flatten() {
         let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let path = path.trim_start_matches("./").to_string();
         let json_like = path.ends_with(".json") || path.starts_with("blobs/");

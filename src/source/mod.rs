@@ -69,6 +69,20 @@ pub trait Sink: Sync {
     fn opened_archive(&self) {}
     /// An archive was a saved container image (or several), of `layers` layers in all.
     fn opened_image(&self, _images: u64, _layers: u64) {}
+    /// Over what size a file that is an archive is still wanted, read as a stream through
+    /// `archive_file` (None: such files are too large like any other).
+    fn streams_archives_over(&self) -> Option<u64> {
+        None
+    }
+    /// A file too large to hold that is an archive (`format`), to read as it streams.
+    fn archive_file(
+        &self,
+        _provenance: crate::content::Provenance,
+        _file: std::fs::File,
+        _format: archive::Format,
+        _size: u64,
+    ) {
+    }
 }
 
 /// Why an item was not scanned.

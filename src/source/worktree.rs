@@ -78,6 +78,21 @@ fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
         Ok(m) => m.len(),
         Err(e) => return fail(e),
     };
+    // An archive too large to hold (a saved image) is read as it streams.
+    if sink.streams_archives_over().is_some_and(|over| size > over) {
+        let mut head = Vec::with_capacity(512);
+        let sniffed = (&mut file)
+            .take(512)
+            .read_to_end(&mut head)
+            .and_then(|_| std::io::Seek::rewind(&mut file));
+        if let Err(e) = sniffed {
+            return fail(e);
+        }
+        if let Some(format) = crate::source::archive::sniff(&head) {
+            let provenance = Provenance::File { path: display };
+            return sink.archive_file(provenance, file, format, size);
+        }
+    }
     if !sink.wants(&|| display.clone(), size) {
         return;
     }
