@@ -114,5 +114,30 @@ for rid, ex in examples[::23]:
     put('archive', rid + '.tar.gz', bytes([2]) + gzip.compress(tar_of('pkg/.env', data), mtime=0))
     put('archive', rid + '.bz2', bytes([3]) + bz2.compress(data))
     put('archive', rid + '.xz', bytes([4]) + lzma.compress(data, format=lzma.FORMAT_XZ))
+# Saved container images: docker save (manifest.json) and an OCI layout in a tar.
+def tar_many(members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+for rid, ex in examples[::61]:
+    env = ex.encode()
+    config = b'{"config":{"Env":["X=1"]},"rootfs":{"diff_ids":["sha256:' + b'a' * 64 + b'"]}}'
+    manifest = b'[{"Config":"c.json","RepoTags":["app:1"],"Layers":["l/layer.tar"]}]'
+    put('archive', rid + '.docker', bytes([1]) + tar_many(
+        [('c.json', config), ('l/layer.tar', tar_of('etc/.env', env)), ('manifest.json', manifest)]))
+    m, c, l = '1' * 64, '2' * 64, '3' * 64
+    index = ('{"manifests":[{"digest":"sha256:%s","annotations":{"org.opencontainers.image.ref.name":"2"}}]}' % m).encode()
+    man = ('{"config":{"digest":"sha256:%s"},"layers":[{"digest":"sha256:%s"}]}' % (c, l)).encode()
+    put('archive', rid + '.oci', bytes([1]) + tar_many(
+        [('oci-layout', b'{"imageLayoutVersion":"1.0.0"}'), ('index.json', index),
+         ('blobs/sha256/' + m, man), ('blobs/sha256/' + c, b'{"config":{}}'),
+         ('blobs/sha256/' + l, gzip.compress(tar_of('srv/.env', env), mtime=0))]))
 put('rules_config', 'keyhound.toml', open(os.path.join(root, '.keyhound.toml')).read())
 print(sum(len(fs) for _, _, fs in os.walk(seeds)), 'seeds')
