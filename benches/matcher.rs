@@ -57,28 +57,9 @@ fn files(limit: usize) -> Vec<Vec<u8>> {
     out
 }
 
+/// The corpus's text files concatenated, repeated when short of `limit` bytes.
 fn load(limit: usize) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(limit);
-    let walker = ignore::WalkBuilder::new(corpus_dir())
-        .standard_filters(false)
-        .build();
-    let mut paths: Vec<PathBuf> = walker
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(|e| e.into_path())
-        .collect();
-    paths.sort();
-    for p in paths {
-        if let Ok(bytes) = std::fs::read(&p) {
-            if keyhound::content::is_binary(&bytes) {
-                continue;
-            }
-            buf.extend_from_slice(&bytes);
-            if buf.len() >= limit {
-                break;
-            }
-        }
-    }
+    let mut buf = files(limit).concat();
     // Too small a corpus: repeat it.
     let unique = buf.len();
     while buf.len() < limit && unique > 0 {

@@ -299,7 +299,7 @@ impl Config {
             archive_depth: flags
                 .archive_depth
                 .or(o.archive_depth)
-                .unwrap_or(crate::scanner::ARCHIVE_DEPTH),
+                .unwrap_or(crate::source::archive::DEFAULT_DEPTH),
         }
     }
 

@@ -34,9 +34,6 @@ pub struct ScanOptions {
     pub archive_depth: usize,
 }
 
-/// How many archives deep `scan`, `git` and `staged` open by default.
-pub const ARCHIVE_DEPTH: usize = 3;
-
 /// How much memory the analyses kept for deltas may take. Bases come shortly before their
 /// deltas in a pack, so recent blobs are the ones asked for.
 const MEMO_BYTES: usize = 32 << 20;
@@ -214,6 +211,10 @@ impl<'a> Scanner<'a> {
         self.matcher.analyze(data, kind)
     }
 
+    fn archive_limits(&self) -> archive::Limits {
+        archive::Limits::new(self.opts.archive_depth, self.opts.max_file_size)
+    }
+
     fn tick(&self) {
         self.bar.inc(1);
         if self.bar.position() % 256 == 0 {
@@ -257,8 +258,7 @@ impl Sink for Scanner<'_> {
         if depth == 0 && self.opts.archive_depth > 0 {
             // Archives are opened here, for every source; nested ones by the archive reader.
             if let Some(format) = archive::sniff(data) {
-                let limits = archive::Limits::new(self.opts.archive_depth, self.opts.max_file_size);
-                archive::expand(&content, format, &limits, self);
+                archive::expand(&content, format, &self.archive_limits(), self);
                 return self.tick();
             }
         }
@@ -342,8 +342,7 @@ impl Sink for Scanner<'_> {
         format: archive::Format,
         size: u64,
     ) {
-        let limits = archive::Limits::new(self.opts.archive_depth, self.opts.max_file_size);
-        archive::expand_file(provenance, file, size, format, &limits, self);
+        archive::expand_file(provenance, file, size, format, &self.archive_limits(), self);
         self.tick();
     }
 

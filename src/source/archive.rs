@@ -27,6 +27,14 @@ pub enum Format {
     Zstd,
 }
 
+impl Format {
+    /// Whether it can be read front to back with nothing but a reader (zip needs to seek; the
+    /// xz decoder wants to own its input).
+    fn streams(self) -> bool {
+        !matches!(self, Format::Zip | Format::Xz)
+    }
+}
+
 /// The archive format `data` starts with, if any.
 pub fn sniff(data: &[u8]) -> Option<Format> {
     let starts = |magic: &[u8]| data.starts_with(magic);
@@ -46,6 +54,9 @@ pub fn sniff(data: &[u8]) -> Option<Format> {
         None
     }
 }
+
+/// How many archives deep `scan`, `git` and `staged` open by default.
+pub const DEFAULT_DEPTH: usize = 3;
 
 /// How far archives are opened.
 #[derive(Debug, Clone)]
@@ -95,12 +106,7 @@ pub fn expand_file(
         budget: limits.budget.max(len.saturating_mul(8)),
         ..limits.clone()
     };
-    let mut x = Expansion {
-        limits,
-        sink,
-        expanded: 0,
-        members: 0,
-    };
+    let mut x = Expansion::new(limits, sink);
     let archive = Arc::new(provenance);
     let second = file.try_clone();
     let owned = move || -> Box<dyn Read> {
@@ -128,12 +134,7 @@ impl Read for Failing {
 
 /// Opens the archive `content` (of `format`) and hands each member to `sink`.
 pub fn expand(content: &Content, format: Format, limits: &Limits, sink: &dyn Sink) {
-    let mut x = Expansion {
-        limits,
-        sink,
-        expanded: 0,
-        members: 0,
-    };
+    let mut x = Expansion::new(limits, sink);
     let archive = Arc::new(content.provenance.clone());
     if let Err(stop) = x.open(&archive, content.bytes, format) {
         x.stopped(&archive, stop);
@@ -156,7 +157,16 @@ struct Expansion<'a> {
     members: usize,
 }
 
-impl Expansion<'_> {
+impl<'a> Expansion<'a> {
+    fn new(limits: &'a Limits, sink: &'a dyn Sink) -> Expansion<'a> {
+        Expansion {
+            limits,
+            sink,
+            expanded: 0,
+            members: 0,
+        }
+    }
+
     fn open(&mut self, archive: &Arc<Provenance>, data: &[u8], format: Format) -> Result<(), Stop> {
         let owned = || -> Box<dyn Read> { Box::new(Cursor::new(data.to_vec())) };
         self.open_reader(archive, Cursor::new(data), data.len() as u64, format, owned)
@@ -184,8 +194,6 @@ impl Expansion<'_> {
                 r.seek(SeekFrom::Start(0)).map_err(stop_of)?;
                 self.tar(archive, &mut r, names.as_ref())
             }
-            Format::Gzip => self.stream(archive, len, &mut flate2::read::MultiGzDecoder::new(r)),
-            Format::Bzip2 => self.stream(archive, len, &mut bzip2::read::MultiBzDecoder::new(r)),
             Format::Xz => {
                 let decoder = xz4rust::XzDecoder::in_heap_with_alloc_dict_size(
                     xz4rust::DICT_SIZE_MIN,
@@ -198,11 +206,45 @@ impl Expansion<'_> {
                 );
                 self.stream(archive, len, &mut reader)
             }
+            Format::Gzip | Format::Bzip2 | Format::Zstd => {
+                self.open_stream(archive, &mut r, len, format)
+            }
+        }
+    }
+
+    /// Opens an archive that `format.streams()` from a reader that cannot seek (a member of
+    /// a tar), `len` bytes.
+    fn open_stream(
+        &mut self,
+        archive: &Arc<Provenance>,
+        r: &mut dyn Read,
+        len: u64,
+        format: Format,
+    ) -> Result<(), Stop> {
+        match format {
+            Format::Tar => self.tar(archive, r, None),
+            Format::Gzip => self.stream(archive, len, &mut flate2::read::MultiGzDecoder::new(r)),
+            Format::Bzip2 => self.stream(archive, len, &mut bzip2::read::MultiBzDecoder::new(r)),
             Format::Zstd => {
                 let mut reader = ruzstd::decoding::StreamingDecoder::new(r)
                     .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))?;
                 self.stream(archive, len, &mut reader)
             }
+            Format::Zip | Format::Xz => {
+                Err(Stop::Corrupt(format!("{format:?} is not read as a stream")))
+            }
+        }
+    }
+
+    /// The end of a nested archive: a corrupt one stops only itself.
+    fn nested(&self, inner: &Provenance, result: Result<(), Stop>) -> Result<(), Stop> {
+        match result {
+            Err(Stop::Corrupt(why)) => {
+                self.sink
+                    .error(format!("{}: cannot read: {why}", inner.label()));
+                Ok(())
+            }
+            other => other,
         }
     }
 
@@ -283,34 +325,15 @@ impl Expansion<'_> {
                     archive: archive.clone(),
                     member: name.clone(),
                 };
-                let streamable = sniff(&head).filter(|f| {
-                    matches!(f, Format::Tar | Format::Gzip | Format::Bzip2 | Format::Zstd)
-                });
+                let streamable = sniff(&head).filter(|f| f.streams());
                 if let (Some(format), true) =
                     (streamable, inner.archive_depth() < self.limits.depth)
                 {
                     let inner = Arc::new(inner);
                     self.sink.opened_archive();
                     let mut r = Cursor::new(head).chain(&mut entry);
-                    let r: &mut dyn Read = &mut r;
-                    let result = match format {
-                        Format::Tar => self.tar(&inner, r, None),
-                        Format::Gzip => {
-                            self.stream(&inner, size, &mut flate2::read::MultiGzDecoder::new(r))
-                        }
-                        Format::Bzip2 => {
-                            self.stream(&inner, size, &mut bzip2::read::MultiBzDecoder::new(r))
-                        }
-                        _ => ruzstd::decoding::StreamingDecoder::new(r)
-                            .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))
-                            .and_then(|mut d| self.stream(&inner, size, &mut d)),
-                    };
-                    match result {
-                        Err(Stop::Corrupt(why)) => self
-                            .sink
-                            .error(format!("{}: cannot read: {why}", inner.label())),
-                        other => other?,
-                    }
+                    let result = self.open_stream(&inner, &mut r, size, format);
+                    self.nested(&inner, result)?;
                     continue;
                 }
             }
@@ -424,15 +447,8 @@ impl Expansion<'_> {
             }
             Some(format) => {
                 let inner = Arc::new(provenance);
-                match self.open(&inner, bytes, format) {
-                    // A corrupt inner archive stops only itself.
-                    Err(Stop::Corrupt(why)) => {
-                        self.sink
-                            .error(format!("{}: cannot read: {why}", inner.label()));
-                        Ok(())
-                    }
-                    other => other,
-                }
+                let result = self.open(&inner, bytes, format);
+                self.nested(&inner, result)
             }
             _ => {
                 self.sink.content(Content {

@@ -101,7 +101,7 @@ impl GitHistory {
             .by_blob()
             .map(|sites| (packs.locate(&hist.blob(&sites[0])), sites))
             .collect();
-        order.sort_by_key(|(at, _)| at.map_or((u32::MAX, 0), |l| (l.pack, l.offset)));
+        order.sort_by_key(|(at, _)| pack_order(*at));
         let reused = delta_bases(&packs, &order, workers);
         // One reader (and one cache) per worker; runs handed out in pack order. (A rayon
         // `for_each_init` made a reader per stolen job, nested ones alive at once, and peaked
@@ -205,15 +205,18 @@ fn delta_bases(
     for base in bases.into_iter().flatten() {
         // Only a base that is scanned too has an analysis to keep.
         if order
-            .binary_search_by_key(&(base.pack, base.offset), |(at, _)| {
-                at.map_or((u32::MAX, 0), |l| (l.pack, l.offset))
-            })
+            .binary_search_by_key(&pack_order(Some(base)), |(at, _)| pack_order(*at))
             .is_ok()
         {
             *count.entry(base).or_insert(0) += 1;
         }
     }
     count
+}
+
+/// Where a blob lies in the packs, for sorting: those in no pack last.
+fn pack_order(at: Option<Location>) -> (u32, u64) {
+    at.map_or((u32::MAX, 0), |l| (l.pack, l.offset))
 }
 
 /// A blob to read: where it is in a pack, where it appears, and how many blobs to scan are

@@ -373,16 +373,9 @@ impl<'p> Reader<'p> {
         }
     }
 
-    fn pack(&self, at: Location) -> Result<&'p Pack, PackError> {
-        match self.packs.packs.get(at.pack as usize) {
-            Some(p) => Ok(p),
-            None => corrupt("no such pack"),
-        }
-    }
-
     /// Inflates the entry's data into `out` (emptied first).
     fn inflate(&mut self, at: Location, e: &Entry, out: &mut Vec<u8>) -> Result<(), PackError> {
-        let pack = self.pack(at)?;
+        let pack = self.packs.pack(at)?;
         let packed_len = e.end.saturating_sub(e.data);
         // zlib expands at most about 1,032 to 1: a larger stated size is a lie.
         if e.size > MAX_OBJECT || e.size > packed_len.saturating_mul(1100) + 64 {
@@ -412,7 +405,7 @@ impl<'p> Reader<'p> {
         if e.base.is_none() {
             return Ok(e.size);
         }
-        let pack = self.pack(at)?;
+        let pack = self.packs.pack(at)?;
         // The two sizes are varints at the start of the delta, but a dynamic Huffman block's
         // header comes before them and can take a few hundred bytes: read more until they
         // inflate.
