@@ -130,14 +130,19 @@ for rid, ex in examples[::61]:
     env = ex.encode()
     config = b'{"config":{"Env":["X=1"]},"rootfs":{"diff_ids":["sha256:' + b'a' * 64 + b'"]}}'
     manifest = b'[{"Config":"c.json","RepoTags":["app:1"],"Layers":["l/layer.tar"]}]'
-    put('archive', rid + '.docker', bytes([1]) + tar_many(
-        [('c.json', config), ('l/layer.tar', tar_of('etc/.env', env)), ('manifest.json', manifest)]))
+    docker = tar_many(
+        [('c.json', config), ('l/layer.tar', tar_of('etc/.env', env)), ('manifest.json', manifest)])
+    put('archive', rid + '.docker', bytes([1]) + docker)
+    put('image', rid + '.docker', docker)
     m, c, l = '1' * 64, '2' * 64, '3' * 64
     index = ('{"manifests":[{"digest":"sha256:%s","annotations":{"org.opencontainers.image.ref.name":"2"}}]}' % m).encode()
     man = ('{"config":{"digest":"sha256:%s"},"layers":[{"digest":"sha256:%s"}]}' % (c, l)).encode()
-    put('archive', rid + '.oci', bytes([1]) + tar_many(
+    oci = tar_many(
         [('oci-layout', b'{"imageLayoutVersion":"1.0.0"}'), ('index.json', index),
          ('blobs/sha256/' + m, man), ('blobs/sha256/' + c, b'{"config":{}}'),
-         ('blobs/sha256/' + l, gzip.compress(tar_of('srv/.env', env), mtime=0))]))
+         ('blobs/sha256/' + l, gzip.compress(tar_of('srv/.env', env), mtime=0))])
+    put('archive', rid + '.oci', bytes([1]) + oci)
+    put('image', rid + '.oci', oci)
+    put('archive', rid + '.oci.tar.gz', bytes([2]) + gzip.compress(oci, mtime=0))
 put('rules_config', 'keyhound.toml', open(os.path.join(root, '.keyhound.toml')).read())
 print(sum(len(fs) for _, _, fs in os.walk(seeds)), 'seeds')

@@ -15,7 +15,7 @@ if ! cargo fuzz build --sanitizer address >target/fuzz-build.log 2>&1; then
   echo "fuzz replay: the AddressSanitizer build failed; replaying without a sanitizer"
   sanitizer=none
 fi
-for target in matcher rules_config decoders staged_diff delta archive; do
+for target in matcher rules_config decoders staged_diff delta archive image; do
   cargo fuzz run --sanitizer "$sanitizer" "$target" "fuzz/seeds/$target" -- -runs=0 \
     2>"target/fuzz-$target.log" || {
     tail -n 30 "target/fuzz-$target.log"

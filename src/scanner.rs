@@ -218,11 +218,29 @@ impl<'a> Scanner<'a> {
     fn tick(&self) {
         self.bar.inc(1);
         if self.bar.position() % 256 == 0 {
-            let mb = self.counts.bytes.load(Ordering::Relaxed) as f64 / 1e6;
-            let secs = self.bar.elapsed().as_secs_f64().max(1e-3);
-            self.bar
-                .set_message(format!("{mb:.0} MB at {:.0} MB/s", mb / secs));
+            self.tell();
         }
+    }
+
+    /// The bar's message: bytes, rate, and what archives and images held.
+    fn tell(&self) {
+        if self.bar.is_hidden() {
+            return;
+        }
+        let count = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mb = count(&self.counts.bytes) as f64 / 1e6;
+        let secs = self.bar.elapsed().as_secs_f64().max(1e-3);
+        let mut message = format!("{mb:.0} MB at {:.0} MB/s", mb / secs);
+        let members = count(&self.counts.members);
+        if members > 0 {
+            message += &format!(", {members} archive members");
+        }
+        let layers = count(&self.counts.layers);
+        if layers > 0 {
+            let images = count(&self.counts.images);
+            message += &format!(" ({images} images, {layers} layers)");
+        }
+        self.bar.set_message(message);
     }
 
     fn too_large(&self, what: &dyn Fn() -> String, size: u64) {
@@ -255,9 +273,13 @@ impl Sink for Scanner<'_> {
         let data = content.bytes;
         let what = || content.provenance.label();
         let depth = content.provenance.archive_depth();
-        if depth == 0 && self.opts.archive_depth > 0 {
-            // Archives are opened here, for every source; nested ones by the archive reader.
+        if self.opts.archive_depth > 0 {
+            // Archives are opened here, for every source (and an OCI layout's layers); nested
+            // ones by the archive reader.
             if let Some(format) = archive::sniff(data) {
+                if depth >= self.opts.archive_depth {
+                    return self.skipped(&what(), Skip::TooDeep);
+                }
                 archive::expand(&content, format, &self.archive_limits(), self);
                 return self.tick();
             }
@@ -275,7 +297,10 @@ impl Sink for Scanner<'_> {
                 bump(&self.counts.bytes, data.len() as u64);
             }
             if depth > 0 {
-                bump(&self.counts.members, 1);
+                // One archive can hold many members: the bar says so as they come.
+                if self.counts.members.fetch_add(1, Ordering::Relaxed) % 256 == 255 {
+                    self.tell();
+                }
             }
             let found = self.detect(&content);
             if !found.is_empty() {
@@ -342,6 +367,9 @@ impl Sink for Scanner<'_> {
         format: archive::Format,
         size: u64,
     ) {
+        if provenance.archive_depth() >= self.opts.archive_depth {
+            return self.skipped(&provenance.label(), Skip::TooDeep);
+        }
         archive::expand_file(provenance, file, size, format, &self.archive_limits(), self);
         self.tick();
     }

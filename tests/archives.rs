@@ -439,6 +439,70 @@ fn saved_container_images_name_their_layers_and_config() {
     assert!(stderr.contains("with 2 images of 2 layers"), "{stderr}");
 }
 
+/// The parts of an OCI image layout: (path in the layout, bytes), with `tag` as its name and
+/// one gzipped layer holding `files`.
+fn oci_layout(tag: &str, files: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+    use sha2::Digest;
+    let digest = |b: &[u8]| format!("{:x}", sha2::Sha256::digest(b));
+    let layer = gzip(&tar(files));
+    let config = br#"{"config":{"Env":["PATH=/bin"]}}"#.to_vec();
+    let (l, c) = (digest(&layer), digest(&config));
+    let manifest =
+        format!(r#"{{"config":{{"digest":"sha256:{c}"}},"layers":[{{"digest":"sha256:{l}"}}]}}"#);
+    let m = digest(manifest.as_bytes());
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"digest":"sha256:{m}","annotations":{{"org.opencontainers.image.ref.name":"{tag}"}}}}]}}"#
+    );
+    vec![
+        (
+            "oci-layout".into(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ),
+        ("index.json".into(), index.into_bytes()),
+        (format!("blobs/sha256/{m}"), manifest.into_bytes()),
+        (format!("blobs/sha256/{c}"), config),
+        (format!("blobs/sha256/{l}"), layer),
+    ]
+}
+
+#[test]
+fn image_layout_directories_and_compressed_saved_images_are_named_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (in_dir, in_gz, in_beside) = (github_pat(), github_pat(), github_pat());
+    // An OCI layout directory (`skopeo copy … oci:img`), its layer's file found by name.
+    let layout = oci_layout("3.1", &[("app/.npmrc", &env_line(&in_dir))]);
+    for (path, bytes) in &layout {
+        write(dir.path(), &format!("img/{path}"), bytes.clone());
+    }
+    let layer = layout[4].0.rsplit('/').next().unwrap().to_string();
+    // `docker save | gzip`: the names come last in the tar, so it is read twice.
+    let saved = oci_layout("4.0", &[("root/.env", &env_line(&in_gz))]);
+    let saved_layer = saved[4].0.rsplit('/').next().unwrap().to_string();
+    let members: Vec<(&str, &[u8])> = saved
+        .iter()
+        .rev()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    write(dir.path(), "saved.tar.gz", gzip(&tar(&members)));
+    write(dir.path(), "beside.env", env_line(&in_beside));
+    let (code, report, stderr) = run(&["scan"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    let mut want = vec![
+        (format!("img!3.1 layer sha256:{layer}!app/.npmrc"), in_dir),
+        (
+            format!("saved.tar.gz!4.0 layer sha256:{saved_layer}!root/.env"),
+            in_gz,
+        ),
+        ("beside.env".to_string(), in_beside),
+    ];
+    want.sort();
+    assert_eq!(secrets_at(&report), want, "{stderr}");
+    assert!(stderr.contains("with 2 images of 2 layers"), "{stderr}");
+    // With archives off, neither is opened.
+    let (_, report, stderr) = run(&["scan", "--archive-depth", "0"], dir.path());
+    assert_eq!(secrets_at(&report).len(), 1, "{stderr}");
+}
+
 #[test]
 fn archives_and_layers_larger_than_the_file_limit_are_read_as_they_stream() {
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use crate::content::{Content, Provenance};
+use crate::source::image::{self, Names};
 use crate::source::{Sink, Skip};
 
 /// What an archive is, from its first bytes.
@@ -120,6 +121,21 @@ pub fn expand_file(
     }
 }
 
+/// A decoder of the compressed stream `r` (of a `format` that `streams`, tar aside).
+fn decoder<'r>(format: Format, r: &'r mut dyn Read) -> Result<Box<dyn Read + 'r>, Stop> {
+    Ok(match format {
+        Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),
+        Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(r)),
+        Format::Zstd => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(r)
+                .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))?,
+        ),
+        Format::Zip | Format::Xz | Format::Tar => {
+            return Err(Stop::Corrupt(format!("{format:?} is not read as a stream")))
+        }
+    })
+}
+
 /// A reader whose first read fails with the error it was given.
 struct Failing(Option<std::io::Error>);
 
@@ -187,7 +203,7 @@ impl<'a> Expansion<'a> {
             Format::Zip => self.zip(archive, r),
             Format::Tar => {
                 // A saved container image names its layers and config (`image`).
-                let names = super::image::names(&mut r);
+                let names = image::names(&mut r);
                 if let Some(n) = &names {
                     self.sink.opened_image(n.images as u64, n.layers as u64);
                 }
@@ -204,10 +220,18 @@ impl<'a> Expansion<'a> {
                     std::num::NonZeroUsize::new(64 << 10).expect("not zero"),
                     decoder,
                 );
-                self.stream(archive, len, &mut reader)
+                self.stream(archive, len, &mut reader, None)
             }
             Format::Gzip | Format::Bzip2 | Format::Zstd => {
-                self.open_stream(archive, &mut r, len, format)
+                // A compressed saved image (`docker save | gzip`) is read twice: once for
+                // the names of its parts, which come last.
+                let names = self.streamed_image_names(&mut r, format);
+                if let Some(n) = &names {
+                    self.sink.opened_image(n.images as u64, n.layers as u64);
+                }
+                r.seek(SeekFrom::Start(0)).map_err(stop_of)?;
+                let mut decoder = decoder(format, &mut r)?;
+                self.stream(archive, len, &mut decoder, names.as_ref())
             }
         }
     }
@@ -223,17 +247,32 @@ impl<'a> Expansion<'a> {
     ) -> Result<(), Stop> {
         match format {
             Format::Tar => self.tar(archive, r, None),
-            Format::Gzip => self.stream(archive, len, &mut flate2::read::MultiGzDecoder::new(r)),
-            Format::Bzip2 => self.stream(archive, len, &mut bzip2::read::MultiBzDecoder::new(r)),
-            Format::Zstd => {
-                let mut reader = ruzstd::decoding::StreamingDecoder::new(r)
-                    .map_err(|e| Stop::Corrupt(format!("zstd: {e}")))?;
-                self.stream(archive, len, &mut reader)
-            }
-            Format::Zip | Format::Xz => {
-                Err(Stop::Corrupt(format!("{format:?} is not read as a stream")))
-            }
+            _ => self.stream(archive, len, &mut decoder(format, r)?, None),
         }
+    }
+
+    /// The names of the parts of the saved image that the compressed stream `r` holds, if
+    /// it starts like one: read through to its end (within the budget), then `r` is rewound.
+    fn streamed_image_names<R: Read + Seek>(&self, r: &mut R, format: Format) -> Option<Names> {
+        let head = {
+            let mut head = Vec::with_capacity(512);
+            decoder(format, &mut *r)
+                .ok()?
+                .take(512)
+                .read_to_end(&mut head)
+                .ok()?;
+            head
+        };
+        let first = head.get(..100)?;
+        let first = &first[..first.iter().position(|&b| b == 0).unwrap_or(100)];
+        if sniff(&head) != Some(Format::Tar)
+            || !image::may_be_image(&String::from_utf8_lossy(first))
+        {
+            return None;
+        }
+        r.seek(SeekFrom::Start(0)).ok()?;
+        let budget = self.limits.budget.saturating_sub(self.expanded);
+        image::names_streamed(decoder(format, &mut *r).ok()?.take(budget))
     }
 
     /// The end of a nested archive: a corrupt one stops only itself.
@@ -297,7 +336,7 @@ impl<'a> Expansion<'a> {
         &mut self,
         archive: &Arc<Provenance>,
         reader: &mut dyn Read,
-        names: Option<&super::image::Names>,
+        names: Option<&Names>,
     ) -> Result<(), Stop> {
         let mut tar = tar::Archive::new(reader);
         let entries = tar.entries().map_err(stop_of)?;
@@ -354,6 +393,7 @@ impl<'a> Expansion<'a> {
         archive: &Arc<Provenance>,
         packed: u64,
         decoder: &mut dyn Read,
+        names: Option<&Names>,
     ) -> Result<(), Stop> {
         let mut guard = Guard {
             inner: decoder,
@@ -367,7 +407,7 @@ impl<'a> Expansion<'a> {
             .read_to_end(&mut head)
             .map_err(stop_of)?;
         if sniff(&head) == Some(Format::Tar) {
-            return self.tar(archive, &mut Cursor::new(&head).chain(&mut guard), None);
+            return self.tar(archive, &mut Cursor::new(&head).chain(&mut guard), names);
         }
         let name = unsuffixed(archive.path());
         let label = || format!("{}!{name}", archive.label());

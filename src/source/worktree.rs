@@ -6,12 +6,12 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::{Sink, Skip, Source, SourceError};
+use super::{image, Sink, Skip, Source, SourceError};
 use crate::content::{Content, Provenance};
 use crate::lock;
 
@@ -48,8 +48,8 @@ impl Source for Worktree {
         let strip = self.roots.len() == 1;
         for root in &self.roots {
             let named_file = root.is_file();
-            walk(root, strip, &self.opts, sink, &|path, display| {
-                read(path, display, named_file, sink)
+            walk(root, strip, &self.opts, sink, &|path, provenance| {
+                read(path, provenance, named_file, sink)
             });
         }
         Ok(())
@@ -60,7 +60,7 @@ impl Source for Worktree {
 /// file costs one open, one fstat and its reads (through `Take`: `File`'s own `read_to_end`
 /// asks for the size and position again, a statx and an lseek per file). A file can vanish
 /// or change between the walk and the read: that is an error line, and the scan goes on.
-fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
+fn read(path: &Path, provenance: Provenance, named: bool, sink: &dyn Sink) {
     use std::io::Read;
     let fail = |e: std::io::Error| {
         let message = format!("{}: {e}", path.display());
@@ -89,11 +89,10 @@ fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
             return fail(e);
         }
         if let Some(format) = crate::source::archive::sniff(&head) {
-            let provenance = Provenance::File { path: display };
             return sink.archive_file(provenance, file, format, size);
         }
     }
-    if !sink.wants(&|| display.clone(), size) {
+    if !sink.wants(&|| provenance.label(), size) {
         return;
     }
     let mut bytes = Vec::with_capacity(size as usize + 1);
@@ -101,7 +100,7 @@ fn read(path: &Path, display: String, named: bool, sink: &dyn Sink) {
         return fail(e);
     }
     sink.content(Content {
-        provenance: Provenance::File { path: display },
+        provenance,
         bytes: &bytes,
         delta: None,
         reused_by: 0,
@@ -148,15 +147,65 @@ impl IgnoredTally {
     }
 }
 
-/// Hands each regular file under `root` (or `root` itself when it is a file) to `visit` as
-/// (path, shown path), on the walker's own threads; tells `sink` what it passes over.
+/// OCI image layout directories met in the walk: their blobs are named like the parts of a
+/// saved image (`DIR!TAG layer sha256:…`, `DIR!TAG config`). A directory is visited before
+/// its entries, so a layout is known before any of its blobs is read.
+#[derive(Default)]
+struct Layouts {
+    any: AtomicBool,
+    found: RwLock<Vec<(PathBuf, Arc<Provenance>, image::Names)>>,
+}
+
+impl Layouts {
+    fn directory(&self, dir: &Path, display: impl FnOnce() -> String, sink: &dyn Sink) {
+        if !image::is_layout(dir) {
+            return;
+        }
+        let Some(names) = image::layout_names(dir) else {
+            return;
+        };
+        sink.opened_image(names.images as u64, names.layers as u64);
+        let layout = Arc::new(Provenance::File { path: display() });
+        let mut found = self.found.write().unwrap_or_else(|p| p.into_inner());
+        found.push((dir.to_path_buf(), layout, names));
+        self.any.store(true, Ordering::Release);
+    }
+
+    /// How the file at `path` (shown as `display`) is named: as an image's part when it is
+    /// one, else as itself.
+    fn provenance(&self, path: &Path, display: String) -> Provenance {
+        if self.any.load(Ordering::Acquire) {
+            let found = self.found.read().unwrap_or_else(|p| p.into_inner());
+            for (dir, layout, names) in found.iter() {
+                let Ok(rel) = path.strip_prefix(dir) else {
+                    continue;
+                };
+                let rel = rel
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/");
+                if let Some(shown) = names.parts.get(&rel) {
+                    return Provenance::Member {
+                        archive: layout.clone(),
+                        member: shown.clone(),
+                    };
+                }
+            }
+        }
+        Provenance::File { path: display }
+    }
+}
+
+/// Hands each regular file under `root` (or `root` itself when it is a file) to `visit` with
+/// its provenance, on the walker's own threads; tells `sink` what it passes over.
 fn walk(
     root: &Path,
     strip: bool,
     opts: &WalkOptions,
     sink: &dyn Sink,
-    visit: &(dyn Fn(&Path, String) + Sync),
+    visit: &(dyn Fn(&Path, Provenance) + Sync),
 ) {
+    let layouts = Layouts::default();
+    let layouts = &layouts;
     let tally = (opts.respect_ignore || !opts.hidden).then(|| IgnoredTally {
         names: opts.name_ignored.then(Mutex::default),
         ..IgnoredTally::default()
@@ -195,19 +244,20 @@ fn walk(
             let Some(kind) = entry.file_type() else {
                 return WalkState::Continue;
             };
+            let display = || relative_display(root, entry.path(), strip);
             if kind.is_dir() {
                 if let Some(t) = tally_ref {
                     t.directory(entry.path(), exclude);
                 }
+                layouts.directory(entry.path(), display, sink);
                 return WalkState::Continue;
             }
-            let display = || relative_display(root, entry.path(), strip);
             if kind.is_symlink() {
                 sink.skipped(&display(), Skip::Symlink);
             } else if !kind.is_file() {
                 sink.skipped(&display(), Skip::NotARegularFile);
             } else {
-                visit(entry.path(), display());
+                visit(entry.path(), layouts.provenance(entry.path(), display()));
             }
             WalkState::Continue
         })
@@ -303,11 +353,11 @@ mod tests {
             name_ignored: false,
         };
         let kept = Kept::default();
-        walk(dir.path(), true, &opts, &kept, &|path, display| {
-            if display == "c.env" {
+        walk(dir.path(), true, &opts, &kept, &|path, provenance| {
+            if provenance.path() == "c.env" {
                 std::fs::remove_file(path).unwrap();
             }
-            read(path, display, false, &kept)
+            read(path, provenance, false, &kept)
         });
         let mut paths = kept.paths.into_inner().unwrap();
         paths.sort();
