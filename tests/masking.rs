@@ -94,6 +94,7 @@ fn outputs(matcher: &Matcher, text: &[u8], redact: Option<usize>) -> Vec<(Format
                 print_fingerprints: true,
                 root: None,
                 diag: &diag,
+                links: None,
             };
             let mut out = Vec::new();
             report::write(format, &report, &mut out).expect("writes");

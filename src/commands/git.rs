@@ -56,6 +56,8 @@ pub fn run(args: GitArgs) -> Result<u8> {
         &args.common,
         output,
         top.first().map(PathBuf::as_path),
+        keyhound::source::git::remote_url(&args.repo)
+            .and_then(|url| keyhound::report::html::WebLinks::from_remote(&url)),
     )
 }
 

@@ -230,6 +230,7 @@ pub fn report(
     args: &CommonArgs,
     output: Output,
     root: Option<&Path>,
+    links: Option<keyhound::report::html::WebLinks>,
 ) -> Result<u8> {
     let color = match args.color {
         ColorChoice::Always => true,
@@ -250,6 +251,7 @@ pub fn report(
         print_fingerprints: args.print_fingerprints,
         root: root.map(|r| std::path::absolute(r).unwrap_or_else(|_| r.to_path_buf())),
         diag: &diag,
+        links,
     };
     let format: Format = args.format;
     output.write(|out| report::write(format, &report, out))?;

@@ -74,5 +74,5 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         rs if !use_stdin && rs.iter().all(|r| r.is_relative()) => Some(PathBuf::from(".")),
         _ => None,
     };
-    super::report(outcome, &setup, &args.common, output, root.as_deref())
+    super::report(outcome, &setup, &args.common, output, root.as_deref(), None)
 }

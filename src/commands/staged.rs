@@ -24,5 +24,6 @@ pub fn run(args: StagedArgs) -> Result<u8> {
         &args.common,
         output,
         top.first().map(PathBuf::as_path),
+        None,
     )
 }

@@ -68,6 +68,8 @@ pub struct Report<'a> {
     pub root: Option<std::path::PathBuf>,
     /// Where reporters' warnings go (a SARIF report cut to GitHub's limit).
     pub diag: &'a dyn Diagnostics,
+    /// Where commits are shown on the web (HTML links).
+    pub links: Option<html::WebLinks>,
 }
 
 /// A finding as a masking format shows it: its secret, its line and its pair's halves.

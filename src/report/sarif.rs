@@ -304,6 +304,7 @@ mod tests {
             print_fingerprints: false,
             root: None,
             diag: &diag,
+            links: None,
         };
         let log = serde_json::to_value(build(&report)).unwrap();
         assert_eq!(diag.warnings.lock().unwrap().len(), 1);

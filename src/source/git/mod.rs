@@ -39,6 +39,22 @@ pub fn work_tree_top(path: &Path) -> Option<PathBuf> {
     repo.workdir().map(Path::to_path_buf)
 }
 
+/// The URL of the repository's `origin` remote, else of its first remote.
+pub fn remote_url(path: &Path) -> Option<String> {
+    let repo = open(path).ok()?;
+    let remotes = repo.remotes().ok()?;
+    let names: Vec<String> = remotes
+        .iter()
+        .filter_map(|n| n.ok().flatten().map(str::to_string))
+        .collect();
+    let name = names
+        .iter()
+        .find(|n| *n == "origin")
+        .or_else(|| names.first())?;
+    let remote = repo.find_remote(name).ok()?;
+    remote.url().ok().map(str::to_string)
+}
+
 /// libgit2 maps pack files in windows of 1 GiB, up to 8 GiB (its 64-bit defaults), and
 /// unmaps none below that: a history scan touches every page of every pack, so its resident
 /// memory grew with the repository (peak RSS on git/git: 658 MiB with the defaults). Windows
