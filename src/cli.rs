@@ -81,6 +81,18 @@ pub enum ConfigCommand {
     /// Validate FILE (default: ./.keyhound.toml) and print the rules, options and allowlists
     /// it resolves to.
     Check { file: Option<PathBuf> },
+    /// Write the keyhound config equivalent to a gitleaks config's allowlists and disabled
+    /// rules (FILE default: ./.gitleaks.toml), to stdout or -o.
+    ImportGitleaks {
+        file: Option<PathBuf>,
+        /// Write here (e.g. .keyhound.toml) instead of stdout; an existing file is kept
+        /// unless --force.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace an existing output file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,8 +289,8 @@ pub struct CommonArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Replace secrets in every output with REDACTED, keeping the first N characters (at most
-    /// a quarter of the secret).
+    /// Replace secrets in every output with REDACTED; `--redact=N` keeps the first N
+    /// characters (at most a quarter of the secret; 100, gitleaks' "all of it", keeps none).
     #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
     pub redact: Option<usize>,
 
@@ -315,6 +327,14 @@ pub struct CommonArgs {
     /// Read no config file: built-in rules, no allowlists.
     #[arg(long)]
     pub no_config: bool,
+
+    /// Run only this rule (repeatable; `keyhound rules list` names them).
+    #[arg(long, value_name = "ID")]
+    pub enable_rule: Vec<String>,
+
+    /// Do not run this rule (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub disable_rule: Vec<String>,
 
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]

@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::finding::Finding;
+use crate::gitleaks;
 use crate::rules::{self, Confidence, Rule};
 
 pub const FILE_NAME: &str = ".keyhound.toml";
@@ -162,6 +163,13 @@ struct RawAllowlist {
     /// Path globs (`tests/fixtures/**`, `*.lock`).
     #[serde(default)]
     paths: Vec<String>,
+    /// Regexes matched against the path (gitleaks' `paths`).
+    #[serde(default)]
+    path_regexes: Vec<String>,
+    /// `any` (the default): one match allows; `all`: every kind given must match (gitleaks'
+    /// `condition = "AND"`).
+    #[serde(default)]
+    condition: Condition,
     /// Regexes matched against the secret.
     #[serde(default)]
     secrets: Vec<String>,
@@ -176,13 +184,23 @@ struct RawAllowlist {
     commits: Vec<String>,
 }
 
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Condition {
+    #[default]
+    Any,
+    All,
+}
+
 /// An allowlist, compiled.
 #[derive(Debug)]
 pub struct Allowlist {
     pub rules: Vec<String>,
     pub description: Option<String>,
+    condition: Condition,
     paths: GlobSet,
     path_count: usize,
+    path_regexes: Vec<Regex>,
     secrets: Vec<Regex>,
     lines: Vec<Regex>,
     stopwords: Vec<String>,
@@ -196,14 +214,38 @@ impl Allowlist {
             return false;
         }
         let secret_lower = f.secret.to_ascii_lowercase();
-        (self.path_count > 0 && self.paths.is_match(f.path()))
-            || self.secrets.iter().any(|r| r.is_match(&f.secret))
-            || self.lines.iter().any(|r| r.is_match(&f.line_content))
-            || self.stopwords.iter().any(|w| secret_lower.contains(w))
-            || f.origin.commit().is_some_and(|c| {
-                let id = c.id.to_string();
-                self.commits.iter().any(|a| id.starts_with(a))
-            })
+        // Each kind of entry given: (whether any is given, whether one matches).
+        let kinds = [
+            (
+                self.path_count + self.path_regexes.len() > 0,
+                (self.path_count > 0 && self.paths.is_match(f.path()))
+                    || self.path_regexes.iter().any(|r| r.is_match(f.path())),
+            ),
+            (
+                !self.secrets.is_empty(),
+                self.secrets.iter().any(|r| r.is_match(&f.secret)),
+            ),
+            (
+                !self.lines.is_empty(),
+                self.lines.iter().any(|r| r.is_match(&f.line_content)),
+            ),
+            (
+                !self.stopwords.is_empty(),
+                self.stopwords.iter().any(|w| secret_lower.contains(w)),
+            ),
+            (
+                !self.commits.is_empty(),
+                f.origin.commit().is_some_and(|c| {
+                    let id = c.id.to_string();
+                    self.commits.iter().any(|a| id.starts_with(a))
+                }),
+            ),
+        ];
+        let mut given = kinds.iter().filter(|(given, _)| *given).peekable();
+        match self.condition {
+            Condition::Any => given.any(|(_, hit)| *hit),
+            Condition::All => given.peek().is_some() && given.all(|(_, hit)| *hit),
+        }
     }
 
     fn summary(&self) -> String {
@@ -217,12 +259,17 @@ impl Allowlist {
             .as_ref()
             .map_or(String::new(), |d| format!(" ({d})"));
         format!(
-            "{scope}{about}: {} paths, {} secret regexes, {} line regexes, {} stopwords, {} commits",
-            self.path_count,
+            "{scope}{about}: {} paths, {} secret regexes, {} line regexes, {} stopwords, {} commits{}",
+            self.path_count + self.path_regexes.len(),
             self.secrets.len(),
             self.lines.len(),
             self.stopwords.len(),
-            self.commits.len()
+            self.commits.len(),
+            if self.condition == Condition::All {
+                " (all must match)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -238,6 +285,8 @@ pub struct Config {
     /// `options.max_file_size`, parsed.
     pub max_file_size: Option<u64>,
     pub allowlists: Vec<Allowlist>,
+    /// Read from a `.gitleaks.toml` (its allowlists), for want of a `.keyhound.toml`.
+    pub from_gitleaks: bool,
 }
 
 impl Config {
@@ -251,6 +300,7 @@ impl Config {
             options: Options::default(),
             max_file_size: None,
             allowlists: Vec::new(),
+            from_gitleaks: false,
         }
     }
 
@@ -269,16 +319,37 @@ impl Config {
 
     /// The config that applies to a scan of `paths`: the nearest `.keyhound.toml` (see
     /// `search_dirs`) of the first path that has one; none is the built-in rules.
+    /// Without one, the nearest `.gitleaks.toml`'s allowlists (`gitleaks::import`).
     pub fn discover(paths: &[PathBuf]) -> Result<Config, ConfigError> {
-        for path in paths {
-            for dir in search_dirs(path) {
-                let file = dir.join(FILE_NAME);
-                if file.is_file() {
-                    return Config::load(&file);
-                }
+        let dirs: Vec<PathBuf> = paths.iter().flat_map(|p| search_dirs(p)).collect();
+        for dir in &dirs {
+            let file = dir.join(FILE_NAME);
+            if file.is_file() {
+                return Config::load(&file);
+            }
+        }
+        for dir in &dirs {
+            let file = dir.join(gitleaks::CONFIG_NAME);
+            if file.is_file() {
+                return Config::import_gitleaks(&file).map(|(config, _)| config);
             }
         }
         Ok(Config::builtin())
+    }
+
+    /// The keyhound config that gitleaks config `path` amounts to, its text and notes.
+    pub fn import_gitleaks(path: &Path) -> Result<(Config, gitleaks::Imported), ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let imported =
+            gitleaks::import(&file, &text, &rules::embedded()).map_err(ConfigError::Invalid)?;
+        let mut config = Config::parse(&format!("{file} (imported)"), &imported.toml)?;
+        config.source = Some(path.to_path_buf());
+        config.from_gitleaks = true;
+        Ok((config, imported))
     }
 
     /// Each setting from `flags`, else this config, else the default.
@@ -365,7 +436,27 @@ impl Config {
             options: raw.options,
             max_file_size,
             allowlists,
+            from_gitleaks: false,
         })
+    }
+
+    /// `--enable-rule` (only these, when any) and `--disable-rule`: an id that names no
+    /// rule of this config is an error, not a silent no-op.
+    pub fn select(&mut self, enable: &[String], disable: &[String]) -> Result<(), ConfigError> {
+        for (flag, ids) in [("--enable-rule", enable), ("--disable-rule", disable)] {
+            if let Some(id) = ids
+                .iter()
+                .find(|id| !self.rules.iter().any(|r| r.id == **id))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{flag} {id}: no such rule (keyhound rules list names them)"
+                )));
+            }
+        }
+        self.rules
+            .retain(|r| (enable.is_empty() || enable.contains(&r.id)) && !disable.contains(&r.id));
+        self.disabled.extend(disable.iter().cloned());
+        Ok(())
     }
 
     /// What `keyhound config check` prints.
@@ -450,6 +541,8 @@ fn compile_allowlist(
             .collect()
     };
     Ok(Allowlist {
+        condition: raw.condition,
+        path_regexes: regexes("path_regexes", &raw.path_regexes)?,
         secrets: regexes("secrets", &raw.secrets)?,
         lines: regexes("lines", &raw.lines)?,
         stopwords: raw

@@ -11,40 +11,102 @@ use crate::config::Config;
 use crate::finding::{Finding, Suppression};
 use crate::rules::Confidence;
 
-/// Fingerprints never to report again: one per line, `#` starts a comment.
+/// Findings named in a list (an ignore file, a baseline): by fingerprint, or by place as
+/// gitleaks names them (`.gitleaksignore`, a gitleaks report), since its rule ids are not
+/// keyhound's: `COMMIT:FILE:LINE` or `FILE:LINE`.
 #[derive(Debug, Default, Clone)]
-pub struct IgnoreFile {
+pub struct Listed {
     fingerprints: HashSet<String>,
+    places: HashSet<String>,
 }
 
-impl IgnoreFile {
-    pub fn parse(text: &str) -> IgnoreFile {
+impl Listed {
+    /// `.keyhoundignore`: one fingerprint per line, `#` starts a comment.
+    pub fn parse(text: &str) -> Listed {
         let fingerprints = text
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").trim())
             .filter(|l| !l.is_empty())
             .map(str::to_string)
             .collect();
-        IgnoreFile { fingerprints }
+        Listed {
+            fingerprints,
+            places: HashSet::new(),
+        }
     }
 
-    /// Reads `path`; with `missing_ok`, a missing file is an empty ignore list.
-    pub fn load(path: &Path, missing_ok: bool) -> std::io::Result<IgnoreFile> {
+    /// `.gitleaksignore`: one gitleaks fingerprint per line (`COMMIT:FILE:RULE:LINE` or
+    /// `FILE:RULE:LINE`), `#` starts a comment.
+    pub fn parse_gitleaks(text: &str) -> Listed {
+        let mut listed = Listed::default();
+        for line in text.lines() {
+            let entry = line.split('#').next().unwrap_or("").trim();
+            listed.add_gitleaks(entry);
+        }
+        listed
+    }
+
+    /// One gitleaks fingerprint; anything else is passed over.
+    fn add_gitleaks(&mut self, fingerprint: &str) {
+        let mut parts = fingerprint.rsplitn(3, ':');
+        let (Some(line), Some(_rule), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return;
+        };
+        if line.is_empty() || !line.bytes().all(|b| b.is_ascii_digit()) {
+            return;
+        }
+        let rest = rest.replace('\\', "/");
+        let commit = rest
+            .split_once(':')
+            .filter(|(c, _)| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+        let place = match commit {
+            Some((c, file)) => format!("{}:{file}:{line}", c.to_ascii_lowercase()),
+            None => format!("{rest}:{line}"),
+        };
+        self.places.insert(place);
+    }
+
+    /// Reads `path` (gitleaks' format when `gitleaks`); with `missing_ok`, a missing file is
+    /// an empty list.
+    pub fn load(path: &Path, missing_ok: bool) -> std::io::Result<Listed> {
+        let gitleaks = path.file_name().is_some_and(|n| n == ".gitleaksignore");
         match std::fs::read_to_string(path) {
-            Ok(text) => Ok(IgnoreFile::parse(&text)),
+            Ok(text) if gitleaks => Ok(Listed::parse_gitleaks(&text)),
+            Ok(text) => Ok(Listed::parse(&text)),
             Err(e) if missing_ok && e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(IgnoreFile::default())
+                Ok(Listed::default())
             }
             Err(e) => Err(e),
         }
     }
 
-    pub fn extend(&mut self, other: IgnoreFile) {
+    pub fn extend(&mut self, other: Listed) {
         self.fingerprints.extend(other.fingerprints);
+        self.places.extend(other.places);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fingerprints.is_empty() && self.places.is_empty()
     }
 
     pub fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
+    }
+
+    /// Whether the list names `f`.
+    pub fn holds(&self, f: &Finding) -> bool {
+        if self.contains(&f.fingerprint) {
+            return true;
+        }
+        if self.places.is_empty() {
+            return false;
+        }
+        let at = format!("{}:{}", f.path(), f.line);
+        self.places.contains(&at)
+            || f.origin
+                .commit()
+                .is_some_and(|c| self.places.contains(&format!("{}:{at}", c.id)))
     }
 }
 
@@ -56,7 +118,7 @@ pub enum BaselineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: not a keyhound baseline: {source}")]
+    #[error("{file}: not a keyhound baseline or a gitleaks report: {source}")]
     Parse {
         file: String,
         #[source]
@@ -109,14 +171,45 @@ impl Baseline {
         }
     }
 
+    /// The file's name as shown and its text.
+    fn read(path: &Path) -> Result<(String, String), BaselineError> {
+        let file = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok((file, text)),
+            Err(source) => Err(BaselineError::Read { file, source }),
+        }
+    }
+
     /// Reads a baseline file; the error names the file and the problem.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-            file: file.clone(),
-            source,
-        })?;
+        let (file, text) = Baseline::read(path)?;
         serde_json::from_str(&text).map_err(|source| BaselineError::Parse { file, source })
+    }
+
+    /// What `--baseline` reads: a keyhound baseline, or a gitleaks JSON report (an array of
+    /// leaks, matched by their fingerprints' places).
+    pub fn load_list(path: &Path) -> Result<Listed, BaselineError> {
+        let (file, text) = Baseline::read(path)?;
+        if text.trim_start().starts_with('[') {
+            #[derive(Deserialize)]
+            struct Leak {
+                #[serde(rename = "Fingerprint")]
+                fingerprint: String,
+            }
+            let leaks: Vec<Leak> = serde_json::from_str(&text)
+                .map_err(|source| BaselineError::Parse { file, source })?;
+            let mut listed = Listed::default();
+            for leak in leaks {
+                listed.add_gitleaks(&leak.fingerprint);
+            }
+            return Ok(listed);
+        }
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|source| BaselineError::Parse { file, source })?;
+        Ok(Listed {
+            fingerprints: baseline.fingerprints(),
+            places: HashSet::new(),
+        })
     }
 
     pub fn fingerprints(&self) -> HashSet<String> {
@@ -157,10 +250,10 @@ pub struct Suppressed {
 pub struct Filter {
     /// The config file's allowlists.
     pub config: Option<std::sync::Arc<Config>>,
-    /// Fingerprints from `.keyhoundignore` files and `--ignore-file`.
-    pub ignore: IgnoreFile,
-    /// Fingerprints of the baseline (`--baseline`).
-    pub baseline: HashSet<String>,
+    /// `.keyhoundignore` files, `.gitleaksignore` and `--ignore-file`.
+    pub ignore: Listed,
+    /// The baseline (`--baseline`): a keyhound baseline or a gitleaks report.
+    pub baseline: Listed,
     pub min_confidence: Option<Confidence>,
     /// Keep suppressed findings in the report, marked (`--show-suppressed`).
     pub show_suppressed: bool,
@@ -213,11 +306,11 @@ impl Filter {
     fn judge(&self, f: &Finding) -> Verdict {
         if f.allow_marker {
             Verdict::Suppress(Suppression::Inline)
-        } else if self.ignore.contains(&f.fingerprint) {
+        } else if self.ignore.holds(f) {
             Verdict::Suppress(Suppression::IgnoreFile)
         } else if self.config.as_ref().is_some_and(|c| c.allows(f)) {
             Verdict::Suppress(Suppression::Allowlist)
-        } else if self.baseline.contains(&f.fingerprint) {
+        } else if self.baseline.holds(f) {
             Verdict::Suppress(Suppression::Baseline)
         } else if self.min_confidence.is_some_and(|m| f.confidence < m) {
             Verdict::BelowMinConfidence
@@ -305,8 +398,8 @@ mod tests {
 
     fn filter(ignore: &str, baseline: &[&str]) -> Filter {
         Filter {
-            ignore: IgnoreFile::parse(ignore),
-            baseline: baseline.iter().map(|s| s.to_string()).collect(),
+            ignore: Listed::parse(ignore),
+            baseline: Listed::parse(&baseline.join("\n")),
             ..Filter::default()
         }
     }

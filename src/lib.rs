@@ -17,6 +17,7 @@ pub mod content;
 pub mod diag;
 pub mod filter;
 pub mod finding;
+pub mod gitleaks;
 pub mod hook;
 pub mod mask;
 pub mod matcher;

@@ -14,7 +14,7 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // SAFETY: first thing, on the only thread: no thread pool or walker has started.
-    unsafe { keyhound::source::git::bound_pack_windows(commands::cores()) };
+    unsafe { keyhound::source::git::configure_libgit2(commands::cores()) };
     let outcome = match cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Git(args) => commands::git::run(args),

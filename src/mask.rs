@@ -43,10 +43,18 @@ pub fn partial(secret: &str) -> String {
     format!("{head}{}", "*".repeat(stars))
 }
 
+/// `--redact=100`: gitleaks' spelling of "redact all of it" (its N is a percentage), which
+/// its users carry over; it hides everything here too.
+pub const GITLEAKS_ALL: usize = 100;
+
 /// The first `keep` characters (never more than a quarter of the secret) and a marker.
 pub fn redacted(secret: &str, keep: usize) -> String {
     let total = secret.chars().count();
-    let keep = keep.min(total / 4);
+    let keep = if keep == GITLEAKS_ALL {
+        0
+    } else {
+        keep.min(total / 4)
+    };
     let prefix: String = secret.chars().take(keep).collect();
     format!("{prefix}REDACTED")
 }
@@ -210,7 +218,8 @@ mod tests {
     #[test]
     fn redaction_never_reveals_more_than_a_quarter() {
         assert_eq!(redacted("ghp_abcdefghijklmnop", 4), "ghp_REDACTED");
-        assert_eq!(redacted("abcdefgh", 100), "abREDACTED");
+        assert_eq!(redacted("abcdefgh", 99), "abREDACTED");
+        assert_eq!(redacted("abcdefghijklmnopqrstuvwxyz", 100), "REDACTED");
         assert_eq!(redacted("abcdefgh", 0), "REDACTED");
     }
 

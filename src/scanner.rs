@@ -75,12 +75,27 @@ pub fn run(
                 .clone();
         }
     }
+    let mut short = |id: &ObjectId| {
+        let date = authors
+            .entry(*id)
+            .or_insert_with(|| source.describe_commit(id))
+            .as_ref()
+            .map(|c| c.date.chars().take(10).collect::<String>())
+            .unwrap_or_default();
+        format!("{} {date}", &id.to_string()[..7])
+            .trim_end()
+            .to_string()
+    };
+    let span = source
+        .span()
+        .map(|(first, last)| (short(&first), short(&last)));
     let reported = || findings.iter().filter(|f| f.suppressed.is_none());
     let mut stats = Stats {
         files: counts.files.into_inner(),
         bytes: counts.bytes.into_inner(),
         matched_bytes: counts.matched.into_inner(),
         commits: source.commits(),
+        span,
         skipped_binary: counts.binary.into_inner(),
         skipped_too_large: counts.too_large.into_inner(),
         skipped_lfs: counts.lfs.into_inner(),

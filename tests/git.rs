@@ -1163,3 +1163,86 @@ fn commit_and_tag_messages_notes_and_the_repository_config_are_scanned_and_attri
         vec![(format!("<commit {third} message>"), in_pushed)]
     );
 }
+
+/// A terminal shows who brought each secret in, and the summary the commits it spans.
+#[test]
+fn human_output_names_each_findings_commit_author_and_date() {
+    let repo = Repo::new();
+    repo.write("README", "hi\n");
+    let first = repo.commit("start");
+    let token = github_pat();
+    repo.write("deploy.env", &format!("GITHUB_TOKEN={token}\n"));
+    let second = repo.commit("add deploy settings\n\nmore words");
+    let out = keyhound()
+        .args(["git", "--color", "never"])
+        .arg(&repo.path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // Commit dates are 1_700_000_000 + tick * 60 s in +0100: 2023-11-14.
+    let line = format!(
+        "      commit {} by Ada Lovelace <ada@example.com> on 2023-11-14: add deploy settings",
+        &second[..7]
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    assert!(!stdout.contains(&token), "{stdout}");
+    let span = format!(
+        "from 2 commits ({} 2023-11-14 to {} 2023-11-14)",
+        &first[..7],
+        &second[..7]
+    );
+    assert!(stderr.contains(&span), "{stderr}");
+}
+
+/// A blocked commit says how to allow a false alarm, and the fingerprint it would take.
+#[test]
+fn a_blocked_commit_says_how_to_allow_it() {
+    let repo = Repo::new();
+    repo.write("README", "hi\n");
+    repo.commit("start");
+    repo.write("deploy.env", &format!("GITHUB_TOKEN={}\n", github_pat()));
+    repo.git(&["add", "deploy.env"]);
+    let (code, report, stderr) = repo.staged();
+    assert_eq!(code, 1);
+    let fingerprint = report[0]["fingerprint"].as_str().unwrap();
+    for want in [
+        "commit blocked: 1 secret",
+        "keyhound:allow",
+        ".keyhoundignore",
+        &format!("{fingerprint}  # github-pat-classic at deploy.env:1"),
+        "git commit --no-verify",
+    ] {
+        assert!(stderr.contains(want), "{want}: {stderr}");
+    }
+    // Once it is in .keyhoundignore, the commit goes through, with no advice.
+    repo.write(".keyhoundignore", &format!("{fingerprint}\n"));
+    let (code, _, stderr) = repo.staged();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("blocked"), "{stderr}");
+}
+
+/// A checkout that another user owns (mounted into a container, a CI workspace) is scanned:
+/// keyhound only reads, so git's `safe.directory` guard does not apply. Needs root to hand
+/// the repository to another user (CI runs as root).
+#[test]
+fn a_repository_owned_by_another_user_is_scanned() {
+    let uid = Process::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        eprintln!("not root: cannot give the repository to another user");
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("deploy.env", &format!("GITHUB_TOKEN={}\n", github_pat()));
+    repo.commit("add");
+    let owned = Process::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&repo.path)
+        .status()
+        .unwrap();
+    assert!(owned.success());
+    let (code, report, stderr) = repo.history(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report.as_array().unwrap().len(), 1);
+}

@@ -20,7 +20,8 @@ use anyhow::{Context, Result};
 use crate::cli::{ColorChoice, CommonArgs};
 use keyhound::config::{search_dirs, Config, Overrides, Settings, FILE_NAME, IGNORE_FILE_NAME};
 use keyhound::diag::Stderr;
-use keyhound::filter::{Baseline, Filter, IgnoreFile};
+use keyhound::filter::{Baseline, Filter, Listed};
+use keyhound::gitleaks;
 use keyhound::matcher::Matcher;
 use keyhound::report::{self, Format, Report};
 use keyhound::scanner::{Outcome, ScanOptions};
@@ -40,34 +41,49 @@ impl Setup {
     /// (and never redacts: a baseline stores hashes). `dirs`: where the config and
     /// `.keyhoundignore` files are looked for, nearest first.
     pub fn new(common: Option<&CommonArgs>, dirs: &[PathBuf]) -> Result<Setup> {
-        let config = match common {
+        let mut config = match common {
             Some(c) if c.no_config => Config::builtin(),
             Some(CommonArgs {
                 config: Some(path), ..
             }) => Config::load(path)?,
             _ => Config::discover(dirs)?,
         };
+        if let Some(c) = common {
+            config.select(&c.enable_rule, &c.disable_rule)?;
+        }
+        if let (true, Some(path)) = (config.from_gitleaks, &config.source) {
+            eprintln!(
+                "keyhound: no {FILE_NAME}: read the allowlists of {} (gitleaks' config); `keyhound config import-gitleaks` writes them as a {FILE_NAME}",
+                path.display()
+            );
+        }
         let flags = common.map(overrides).unwrap_or_default();
         let settings = config.settings(&flags);
-        let mut ignore = IgnoreFile::default();
+        let mut ignore = Listed::default();
         let mut seen = std::collections::HashSet::new();
         let found = dirs
             .iter()
             .flat_map(|d| search_dirs(d))
             .filter(|d| seen.insert(d.clone()))
-            .map(|d| (d.join(IGNORE_FILE_NAME), true));
+            .flat_map(|d| [d.join(IGNORE_FILE_NAME), d.join(gitleaks::IGNORE_NAME)])
+            .map(|path| (path, true));
         let given = common
             .map_or(&[][..], |c| &c.ignore_file)
             .iter()
             .map(|p| (p.clone(), false));
         for (path, missing_ok) in found.chain(given) {
-            ignore.extend(
-                IgnoreFile::load(&path, missing_ok)
-                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?,
-            );
+            let listed = Listed::load(&path, missing_ok)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), io_reason(&e)))?;
+            if !listed.is_empty() && path.file_name() == Some(gitleaks::IGNORE_NAME.as_ref()) {
+                eprintln!(
+                    "keyhound: read {} (gitleaks' ignore file: its entries name places)",
+                    path.display()
+                );
+            }
+            ignore.extend(listed);
         }
         let baseline = match common.and_then(|c| c.baseline.as_ref()) {
-            Some(path) => Baseline::load(path)?.fingerprints(),
+            Some(path) => Baseline::load_list(path)?,
             None => Default::default(),
         };
         let mut matcher = Matcher::new(config.rules.clone());

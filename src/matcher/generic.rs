@@ -377,7 +377,33 @@ fn is_identifier(v: &[u8]) -> bool {
         .filter(|seg| !wordlike(seg) && !number(seg))
         .collect();
     let words = segments.iter().filter(|seg| wordlike(seg)).count();
-    (2..=8).contains(&segments.len())
+    // Digits between letters, twice or more (`x3v7`, `Ruy7SA5h`), come from random
+    // generators; names put digits at the end or once (`PBKDF2WithHmacSHA256`, `D3DVSD`).
+    let interior_digits = {
+        let mut n = 0;
+        let mut i = 0;
+        while i < v.len() {
+            if v[i].is_ascii_digit() {
+                let start = i;
+                while i < v.len() && v[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let letter_before = start > 0 && v[start - 1].is_ascii_alphabetic();
+                let letter_after = i < v.len() && v[i].is_ascii_alphabetic();
+                n += usize::from(letter_before && letter_after);
+            } else {
+                i += 1;
+            }
+        }
+        n
+    };
+    // Words are a third or more vowels; random lowercase letters a sixth.
+    let lower = v.iter().filter(|b| b.is_ascii_lowercase()).count();
+    let vowels = v.iter().filter(|b| b"aeiou".contains(b)).count();
+    let voweled = lower < 8 || vowels * 4 >= lower;
+    interior_digits < 2
+        && voweled
+        && (2..=8).contains(&segments.len())
         && odd.len() <= 2
         && odd.iter().all(|seg| seg.len() <= 3)
         && words >= 2
@@ -410,6 +436,11 @@ mod tests {
             b"",
             true
         ));
+        // Random passwords whose letters happen to split into word-like runs: digits
+        // between letters twice, or too few vowels for words.
+        for v in ["Zq3W6Ruy7SA5haxu", "ZqWTTRYmx3v7djab", "ZqYXKfyguqp3tRev"] {
+            assert!(!rejected("DB_PASSWORD=\"", v), "{v}");
+        }
         // A UUID where the name says secret.
         assert!(!rejected(
             "client_secret=",

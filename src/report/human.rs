@@ -52,6 +52,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             shown.line.trim(),
             paint(RESET)
         )?;
+        if let Some(c) = f.origin.commit() {
+            let id = c.id.to_string();
+            match &c.info {
+                Some(info) => writeln!(
+                    out,
+                    "      commit {} by {} <{}> on {}: {}",
+                    &id[..7],
+                    info.author,
+                    info.email,
+                    info.date.get(..10).unwrap_or(&info.date),
+                    info.message
+                )?,
+                None => writeln!(out, "      commit {}", &id[..7])?,
+            }
+        }
         if f.validation != Validation::NotChecked {
             match &f.validation_detail {
                 Some(d) => writeln!(out, "      validation: {} ({d})", f.validation.as_str())?,

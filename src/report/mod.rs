@@ -2,6 +2,7 @@
 //! each may show of a secret is decided once, by `Format::exposure`, and shown through the
 //! one masked view (`crate::mask`).
 
+pub mod gitleaks;
 pub mod html;
 pub mod human;
 pub mod json;
@@ -27,8 +28,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
-    /// One self-contained HTML page with a filter box (secrets masked).
+    /// One self-contained HTML page for triage (secrets masked).
     Html,
+    /// gitleaks' JSON report, for tools that parse it (DefectDojo, reviewdog).
+    GitleaksJson,
 }
 
 /// What a format may show of a secret.
@@ -46,7 +49,7 @@ pub enum Exposure {
 impl Format {
     pub fn exposure(self) -> Exposure {
         match self {
-            Format::Json | Format::Jsonl => Exposure::Raw,
+            Format::Json | Format::Jsonl | Format::GitleaksJson => Exposure::Raw,
             Format::Human | Format::Html => Exposure::Masked,
             Format::Sarif => Exposure::Hidden,
         }
@@ -136,5 +139,6 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Jsonl => json::write_lines(report.findings, out),
         Format::Sarif => sarif::write(report, out),
         Format::Html => html::write(report, out),
+        Format::GitleaksJson => gitleaks::write(report, out),
     }
 }

@@ -16,6 +16,8 @@ pub struct Stats {
     pub matched_bytes: u64,
     /// Commits walked (history scans).
     pub commits: u64,
+    /// The first and the last of them, as `abc1234 2015-03-01`.
+    pub span: Option<(String, String)>,
     pub skipped_binary: u64,
     pub skipped_too_large: u64,
     pub skipped_lfs: u64,
@@ -106,6 +108,13 @@ impl Stats {
                 self.commits,
                 plural(self.commits)
             ));
+            match &self.span {
+                Some((first, last)) if first != last => {
+                    line.push_str(&format!(" ({first} to {last})"))
+                }
+                Some((only, _)) => line.push_str(&format!(" ({only})")),
+                None => {}
+            }
             if self.metadata > 0 {
                 line.push_str(&format!(
                     ", {} messages, notes and config files",

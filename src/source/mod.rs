@@ -37,6 +37,11 @@ pub trait Source {
         0
     }
 
+    /// The first and the last commit walked (parents come first), for the summary.
+    fn span(&self) -> Option<(ObjectId, ObjectId)> {
+        None
+    }
+
     /// Who wrote a commit: looked up for reported findings only, since most blobs' commits are
     /// never shown.
     fn describe_commit(&self, _id: &ObjectId) -> Option<CommitInfo> {

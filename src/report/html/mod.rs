@@ -156,7 +156,10 @@ mod tests {
         let ssh = WebLinks::from_remote("ssh://git@github.com/acme/app").unwrap();
         assert_eq!(ssh, gh);
         let gl = WebLinks::from_remote("git@gitlab.com:group/sub/app.git").unwrap();
-        assert_eq!(gl.commit, "https://gitlab.com/group/sub/app/-/commit/{commit}");
+        assert_eq!(
+            gl.commit,
+            "https://gitlab.com/group/sub/app/-/commit/{commit}"
+        );
         assert_eq!(
             gl.file,
             "https://gitlab.com/group/sub/app/-/blob/{commit}/{path}#L{line}"

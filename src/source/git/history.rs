@@ -37,6 +37,8 @@ pub struct GitHistory {
     path: PathBuf,
     opts: HistoryOptions,
     commits: AtomicU64,
+    /// The superproject's first and last commits walked.
+    span: Mutex<Option<(ObjectId, ObjectId)>>,
     /// The repositories scanned (the superproject, then submodules): where commits are
     /// looked up for reported findings.
     repos: Mutex<Vec<Repository>>,
@@ -48,6 +50,7 @@ impl GitHistory {
             path,
             opts,
             commits: AtomicU64::new(0),
+            span: Mutex::new(None),
             repos: Mutex::new(Vec::new()),
         }
     }
@@ -70,6 +73,11 @@ impl GitHistory {
         }
         self.commits
             .fetch_add(hist.commits.len() as u64, Ordering::Relaxed);
+        if let (true, Some(first), Some(last)) =
+            (prefix.is_empty(), hist.commits.first(), hist.commits.last())
+        {
+            *lock(&self.span) = Some((object_id(*first), object_id(*last)));
+        }
         if self.opts.unreachable {
             // Unreachable means that no ref reaches it, whatever the scope: the history before
             // a range is reachable, though not scanned.
@@ -171,6 +179,10 @@ impl Source for GitHistory {
 
     fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    fn span(&self) -> Option<(ObjectId, ObjectId)> {
+        *lock(&self.span)
     }
 
     fn describe_commit(&self, id: &ObjectId) -> Option<CommitInfo> {
