@@ -92,10 +92,13 @@ fn html_report_is_self_contained_masked_and_filterable() {
     let findings = data["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 3, "{data:#}");
     assert!(findings.iter().all(|f| f["message"] == "add <config>"));
+    assert!(findings.iter().all(|f| f["ignore"]
+        .as_str()
+        .unwrap()
+        .starts_with(f["fingerprint"].as_str().unwrap())));
     assert!(findings
         .iter()
-        .all(|f| f["ignore"].as_str().unwrap().starts_with(f["fingerprint"].as_str().unwrap())));
-    assert!(findings.iter().any(|f| f["path"] == "deploy/.env" && f["line"] == 1));
+        .any(|f| f["path"] == "deploy/.env" && f["line"] == 1));
 
     let browser = match chromium() {
         Some(b) => b,
@@ -110,7 +113,10 @@ fn html_report_is_self_contained_masked_and_filterable() {
     // The page's own script draws the table: what tests/html/report.test.mjs drives in a
     // browser (sorting, grouping, charts, 25,000 rows) starts from this.
     let dom = dump_dom(browser, &page, "");
-    assert!(dom.contains("id=\"shown\">3<"), "all rows shown without a filter: {dom}");
+    assert!(
+        dom.contains("id=\"shown\">3<"),
+        "all rows shown without a filter: {dom}"
+    );
     assert!(dom.contains("github-pat-classic"), "{dom}");
     assert!(dom.contains("deploy/.env"), "{dom}");
     // The filter box, pre-filled from the URL, narrows the table.
