@@ -34,6 +34,9 @@ pub enum Command {
     /// Scan what is staged for the next commit; only added or changed lines are reported
     /// (for pre-commit hooks).
     Staged(StagedArgs),
+    /// Merge keyhound JSON or JSON Lines reports (of shards, repositories or days) into one,
+    /// each finding once, in any format.
+    Merge(MergeArgs),
     /// Say why each candidate secret on a line was reported or not: which stage (keyword,
     /// regex, entropy, placeholder, identifier, validator, overlap, allowlist, baseline…)
     /// kept or dropped it.
@@ -218,10 +221,20 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct GitArgs {
-    /// The repository (a work tree, a bare repository or a `.git` directory). Default: the
-    /// repository containing the current directory.
-    #[arg(default_value = ".")]
-    pub repo: PathBuf,
+    /// The repositories (work trees, bare repositories or `.git` directories). Default: the
+    /// repository containing the current directory. With several, each finding names its
+    /// repository and one report covers them all.
+    pub repos: Vec<PathBuf>,
+
+    /// Also scan the repositories listed in FILE, one path per line (`#` comments).
+    #[arg(long = "repos", value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+
+    /// Scan part K of N of the history's blobs and commit messages (by object id): N runs,
+    /// one per part, find together what one run finds; `keyhound merge` joins their JSON.
+    /// `auto/N` takes K from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (plus one).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 
     /// Scan only the history of this ref (branch, tag or commit).
     #[arg(long, value_name = "REF", conflicts_with = "range")]
@@ -251,6 +264,33 @@ pub struct GitArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports written by `keyhound … -f json` or `-f jsonl`.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Write the merged report to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace secrets with REDACTED, keeping the first N characters (as for scans).
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
+    pub redact: Option<usize>,
+
+    /// No summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Args)]

@@ -258,6 +258,11 @@ impl serde::Serialize for Origin {
         }
         if let Some(c) = self.commit() {
             map.serialize_entry("commit", &c.id.to_string())?;
+            // Where the commit stands in the walk (parents first): `keyhound merge` keeps the
+            // earliest of a secret's findings across shard reports, as one run does.
+            if c.order != u32::MAX {
+                map.serialize_entry("commit_order", &c.order)?;
+            }
             if let Some(info) = &c.info {
                 map.serialize_entry("author", &info.author)?;
                 map.serialize_entry("email", &info.email)?;
@@ -279,6 +284,22 @@ impl std::fmt::Display for ObjectId {
             write!(f, "{b:02x}")?;
         }
         Ok(())
+    }
+}
+
+impl ObjectId {
+    /// From 40 hex digits.
+    pub fn from_hex(hex: &str) -> Option<ObjectId> {
+        let hex = hex.as_bytes();
+        if hex.len() != 40 {
+            return None;
+        }
+        let mut id = [0u8; 20];
+        for (i, pair) in hex.chunks(2).enumerate() {
+            let digit = |b: u8| (b as char).to_digit(16);
+            id[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+        }
+        Some(ObjectId(id))
     }
 }
 

@@ -304,7 +304,10 @@ impl Filter {
 
     /// Steps 1 to 5 for one finding.
     fn judge(&self, f: &Finding) -> Verdict {
-        if f.allow_marker {
+        if let Some(why) = f.suppressed {
+            // Already judged: a finding read back from a report (`keyhound merge`).
+            Verdict::Suppress(why)
+        } else if f.allow_marker {
             Verdict::Suppress(Suppression::Inline)
         } else if self.ignore.holds(f) {
             Verdict::Suppress(Suppression::IgnoreFile)
@@ -325,13 +328,14 @@ impl Filter {
 fn dedup(judged: impl Iterator<Item = (Finding, Verdict)>) -> Vec<(Finding, Verdict)> {
     #[derive(PartialEq, Eq, Hash)]
     enum Key {
-        Secret(String),
-        Place(String, usize, usize, String, String),
+        Secret(Option<String>, String),
+        Place(Option<String>, String, usize, usize, String, String),
     }
     let key = |f: &Finding| match &f.origin {
         // A history finding, in a blob or in an archive member of one.
-        o if o.blob().is_some() => Key::Secret(f.fingerprint.clone()),
+        o if o.blob().is_some() => Key::Secret(f.repository.clone(), f.fingerprint.clone()),
         _ => Key::Place(
+            f.repository.clone(),
             f.path().to_string(),
             f.line,
             f.column,
@@ -375,9 +379,10 @@ fn dedup(judged: impl Iterator<Item = (Finding, Verdict)>) -> Vec<(Finding, Verd
 /// A total order, so every output format is the same whatever the thread count. Two versions
 /// of a file can hold different secrets at the same place: the fingerprint and the blob keep
 /// them apart.
-fn sort(findings: &mut [Finding]) {
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by_cached_key(|f| {
         (
+            f.repository.clone(),
             f.path().to_string(),
             f.line,
             f.column,

@@ -63,9 +63,16 @@ pub struct Finding {
     /// Why the finding is suppressed, if it is (shown with `--show-suppressed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// The repository it was found in, when a run scans several (`keyhound git A B`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The keyhound version and rule set that found it (`keyhound merge` warns when reports
+    /// differ).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ruleset: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PairedPart {
     pub rule_id: String,
     pub line: usize,
@@ -73,7 +80,7 @@ pub struct PairedPart {
     pub secret: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Suppression {
     /// `keyhound:allow` on the secret's line.
@@ -156,6 +163,8 @@ pub fn locate(
                 fingerprint: fingerprint(&rule.id, path, secret),
                 allow_marker: line_allows(line_of(data, line_start), &rule.id),
                 suppressed: None,
+                repository: None,
+                ruleset: None,
             }
         })
         .collect()
@@ -285,6 +294,8 @@ impl Finding {
             fingerprint: "x".into(),
             allow_marker: false,
             suppressed: None,
+            repository: None,
+            ruleset: None,
         }
     }
 }

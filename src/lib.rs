@@ -21,6 +21,7 @@ pub mod gitleaks;
 pub mod hook;
 pub mod mask;
 pub mod matcher;
+pub mod merge;
 pub mod report;
 pub mod rules;
 pub mod scanner;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(args),
         Command::Git(args) => commands::git::run(args),
         Command::Staged(args) => commands::staged::run(args),
+        Command::Merge(args) => commands::merge::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Rules { command } => commands::rules::run(command),
         Command::Baseline { command } => commands::baseline::run(command),

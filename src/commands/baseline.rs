@@ -46,6 +46,7 @@ pub fn run(command: BaselineCommand) -> Result<u8> {
                 unreachable: false,
                 recurse_submodules: false,
                 exclude_names: super::git::history_excludes(),
+                shard: None,
             },
         ))
     } else {

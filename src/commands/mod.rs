@@ -7,6 +7,7 @@ pub mod config;
 pub mod explain;
 pub mod git;
 pub mod hook;
+pub mod merge;
 pub mod rules;
 pub mod scan;
 pub mod staged;
@@ -30,6 +31,8 @@ use keyhound::scanner::{Outcome, ScanOptions};
 /// repository, or given), overridden by command-line flags.
 pub struct Setup {
     pub settings: Settings,
+    /// `keyhound VERSION rules HASH`: what each finding says it was found with.
+    pub ruleset: String,
     pub filter: Filter,
     /// Never dropped: freeing hundreds of compiled regexes just before the process exits
     /// cost 2% of a tree scan, and the operating system takes the memory back anyway.
@@ -86,6 +89,7 @@ impl Setup {
             Some(path) => Baseline::load_list(path)?,
             None => Default::default(),
         };
+        let ruleset = ruleset(&config.rules);
         let mut matcher = Matcher::new(config.rules.clone());
         matcher.decode_depth = settings.decode_depth;
         matcher.include_invalid = common.is_some_and(|c| c.include_invalid);
@@ -99,6 +103,7 @@ impl Setup {
         };
         Ok(Setup {
             settings,
+            ruleset,
             filter,
             matcher: std::mem::ManuallyDrop::new(matcher),
         })
@@ -240,8 +245,17 @@ impl Output {
 
 /// The reporters: the report (stdout or the opened file), the summary, the exit code.
 /// `root`: the directory finding paths are relative to, if there is one.
+/// The version and a hash of the rules: reports made with the same are comparable.
+fn ruleset(rules: &[keyhound::rules::Rule]) -> String {
+    use sha2::Digest;
+    let text = serde_json::to_vec(rules).unwrap_or_default();
+    let hash = sha2::Sha256::digest(&text);
+    let short: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("keyhound {} rules {short}", env!("CARGO_PKG_VERSION"))
+}
+
 pub fn report(
-    outcome: Outcome,
+    mut outcome: Outcome,
     setup: &Setup,
     args: &CommonArgs,
     output: Output,
@@ -258,6 +272,9 @@ pub fn report(
         }
     };
     let diag = diagnostics(args);
+    for f in outcome.findings.iter_mut().filter(|f| f.ruleset.is_none()) {
+        f.ruleset = Some(setup.ruleset.clone());
+    }
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::rules::Validator;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Validation {
     ValidStructure,

@@ -60,6 +60,47 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Another scan's counts added to these (`keyhound git REPO…`, `keyhound merge`); the
+    /// span is dropped, since commits of several histories do not line up.
+    pub fn add(&mut self, o: &Stats) {
+        let pairs = [
+            (&mut self.files, o.files),
+            (&mut self.bytes, o.bytes),
+            (&mut self.matched_bytes, o.matched_bytes),
+            (&mut self.commits, o.commits),
+            (&mut self.skipped_binary, o.skipped_binary),
+            (&mut self.skipped_too_large, o.skipped_too_large),
+            (&mut self.skipped_lfs, o.skipped_lfs),
+            (&mut self.ignored, o.ignored),
+            (&mut self.skipped_special, o.skipped_special),
+            (&mut self.archives, o.archives),
+            (&mut self.members, o.members),
+            (&mut self.images, o.images),
+            (&mut self.layers, o.layers),
+            (&mut self.metadata, o.metadata),
+            (&mut self.skipped_encrypted, o.skipped_encrypted),
+            (&mut self.archive_limits, o.archive_limits),
+            (&mut self.too_deep, o.too_deep),
+            (&mut self.errors, o.errors),
+            (&mut self.fatal, o.fatal),
+            (&mut self.findings, o.findings),
+            (&mut self.allowed_inline, o.allowed_inline),
+            (&mut self.ignored_findings, o.ignored_findings),
+            (&mut self.in_baseline, o.in_baseline),
+            (&mut self.allowlisted, o.allowlisted),
+            (&mut self.below_min_confidence, o.below_min_confidence),
+        ];
+        for (mine, theirs) in pairs {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.by_confidence.iter_mut().zip(o.by_confidence) {
+            *mine += theirs;
+        }
+        self.span = None;
+        self.unit = o.unit;
+        self.elapsed += o.elapsed;
+    }
+
     pub fn add_filtered(&mut self, s: &Suppressed) {
         self.allowed_inline += s.inline;
         self.ignored_findings += s.ignore_file;
@@ -68,12 +109,8 @@ impl Stats {
         self.below_min_confidence += s.below_min_confidence;
     }
 
-    /// The one-line summary printed on stderr at the end of a scan.
-    pub fn summary(&self) -> String {
-        let secs = self.elapsed.as_secs_f64();
-        let mb = self.bytes as f64 / 1e6;
-        let rate = if secs > 0.0 { mb / secs } else { 0.0 };
-        let unit = self.unit.name();
+    /// `3 findings (1 high, 2 low)`.
+    pub fn findings_line(&self) -> String {
         let mut line = format!("{} finding{}", self.findings, plural(self.findings));
         if self.findings > 0 {
             let parts: Vec<String> = ["high", "medium", "low"]
@@ -84,6 +121,16 @@ impl Stats {
                 .collect();
             line.push_str(&format!(" ({})", parts.join(", ")));
         }
+        line
+    }
+
+    /// The one-line summary printed on stderr at the end of a scan.
+    pub fn summary(&self) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        let mb = self.bytes as f64 / 1e6;
+        let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+        let unit = self.unit.name();
+        let mut line = self.findings_line();
         let archives = match (self.archives, self.images) {
             (0, _) => String::new(),
             (a, 0) => format!("; {} of them in {a} archive{}", self.members, plural(a)),

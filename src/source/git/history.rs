@@ -31,6 +31,60 @@ pub struct HistoryOptions {
     pub recurse_submodules: bool,
     /// File names never scanned (keyhound's own config holds rule examples on purpose).
     pub exclude_names: Vec<Vec<u8>>,
+    /// `--shard K/N`: only this part of the blobs and commit messages.
+    pub shard: Option<Shard>,
+}
+
+/// `--shard K/N`: one of N runs that together scan a history once. Each walks the whole
+/// history (so each blob keeps the commit a single run gives it) and reads only the blobs,
+/// and the commit messages, whose ids fall in part K; tags, notes and the configuration
+/// belong to part 1. Ids are SHA-1, so the parts are even.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub k: u64,
+    pub n: u64,
+}
+
+impl Shard {
+    /// `K/N`, or `auto/N` for a Kubernetes Indexed Job: K is `index + 1`, the index being
+    /// `job_index` (the pod's `JOB_COMPLETION_INDEX`, counted from 0).
+    pub fn parse(text: &str, job_index: Option<&str>) -> Result<Shard, String> {
+        let bad = || format!("--shard {text}: expected K/N with 1 <= K <= N (e.g. 2/8), or auto/N");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let n: u64 = n.trim().parse().map_err(|_| bad())?;
+        let k: u64 = if k.trim() == "auto" {
+            let index = job_index.ok_or_else(|| {
+                format!("--shard {text}: auto takes the part from JOB_COMPLETION_INDEX, which is not set")
+            })?;
+            let index: u64 = index.trim().parse().map_err(|_| {
+                format!("--shard {text}: JOB_COMPLETION_INDEX is '{index}', not a number")
+            })?;
+            index + 1
+        } else {
+            k.trim().parse().map_err(|_| bad())?
+        };
+        if k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Whether the object `id` is this part's.
+    pub fn holds(&self, id: &[u8]) -> bool {
+        let mut head = [0u8; 8];
+        let len = id.len().min(8);
+        head[..len].copy_from_slice(&id[..len]);
+        u64::from_be_bytes(head) % self.n == self.k - 1
+    }
+
+    pub fn is_first(&self) -> bool {
+        self.k == 1
+    }
+}
+
+fn in_shard(shard: Option<Shard>, id: &git2::Oid) -> bool {
+    shard.is_none_or(|s| s.holds(id.as_bytes()))
 }
 
 pub struct GitHistory {
@@ -93,8 +147,14 @@ impl GitHistory {
             }
         }
         hist.group();
+        let shard = self.opts.shard;
+        let commits_here = hist.commits.iter().filter(|c| in_shard(shard, c)).count();
+        let blobs_here = hist
+            .by_blob()
+            .filter(|sites| in_shard(shard, &hist.blob(&sites[0])))
+            .count();
         // Blobs, then a message for each commit.
-        sink.expect((hist.blobs_to_scan() + hist.commits.len()) as u64);
+        sink.expect((blobs_here + commits_here) as u64);
 
         // Blobs in pack order, so that a worker's run of blobs lies together in the pack and
         // the bases of its deltas are still in its cache. Blobs in no pack (loose objects,
@@ -107,6 +167,7 @@ impl GitHistory {
         let packs = Packs::open(&git_dir);
         let mut order: Vec<(Option<Location>, &[Site])> = hist
             .by_blob()
+            .filter(|sites| in_shard(shard, &hist.blob(&sites[0])))
             .map(|sites| (packs.locate(&hist.blob(&sites[0])), sites))
             .collect();
         order.sort_by_key(|(at, _)| pack_order(*at));
@@ -136,12 +197,20 @@ impl GitHistory {
                 });
             }
         });
-        metadata::commit_messages(&git_dir, &packs, &hist.commits, prefix, workers, sink);
+        metadata::commit_messages(
+            &git_dir,
+            &packs,
+            &hist.commits,
+            &|id| in_shard(shard, id),
+            prefix,
+            workers,
+            sink,
+        );
         // Findings' commits are looked up here after the scan.
         let repo = open(&git_dir)?;
         // What the refs hold now, and the configuration of the repository as it is: an
         // audit's, not a range's (a CI checkout's config holds the job's own token).
-        if *scope == Scope::AllRefs {
+        if *scope == Scope::AllRefs && shard.is_none_or(|s| s.is_first()) {
             metadata::tags_and_notes(&repo, &hist.commits, prefix, sink);
             metadata::configuration(&repo, prefix, sink);
         }

@@ -18,13 +18,14 @@ use crate::source::Sink;
 /// Commits a worker takes at a time.
 const COMMITS_PER_JOB: usize = 512;
 
-/// Every message of `commits` (in walk order, as `CommitRef::order` counts), on `workers`
+/// Every message of `commits` that is `wanted` (in walk order, as `CommitRef::order` counts), on `workers`
 /// threads: read from the packs like the blobs (libgit2's pack windows would map the packs
 /// again), through libgit2 when a commit is in no pack.
 pub fn commit_messages(
     git_dir: &Path,
     packs: &Packs,
     commits: &[Oid],
+    wanted: &(dyn Fn(&Oid) -> bool + Sync),
     prefix: &str,
     workers: usize,
     sink: &dyn Sink,
@@ -43,6 +44,9 @@ pub fn commit_messages(
                         break;
                     };
                     for (i, id) in chunk.iter().enumerate() {
+                        if !wanted(id) {
+                            continue;
+                        }
                         let order = (job * COMMITS_PER_JOB + i) as u32;
                         let shown = || format!("{p}<commit {id} message>");
                         let packed = packs.locate(id).and_then(|at| reader.read(at).ok());
