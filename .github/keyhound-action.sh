@@ -68,6 +68,12 @@ if [ "$mode" = auto ]; then
       base="$(payload before)"
       head="$(payload after)"
       head="${head:-${GITHUB_SHA:-HEAD}}"
+      if [ "$head" = "$zero" ]; then
+        # A deleted branch brings no commit.
+        note "the push deletes a branch: nothing to scan"
+        [ -n "${GITHUB_OUTPUT:-}" ] && printf 'findings=0\nsarif=\n' >>"$GITHUB_OUTPUT"
+        exit 0
+      fi
       if ! real "$base"; then
         note "the first push of a branch: there is no earlier commit to start from"
       elif fetch_range "$base" "$head"; then

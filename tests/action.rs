@@ -135,6 +135,13 @@ fn a_pull_request_scans_base_to_head_and_other_events_the_whole_history() {
         assert!(stderr.contains("scanning the whole history"), "{stderr}");
         assert_eq!(result_uris(&sarif), vec!["new.py", "old.env"]);
     }
+    // A push that deletes a branch (after = zeros) brings nothing to scan.
+    let payload =
+        format!(r#"{{"before": "{head}", "after": "0000000000000000000000000000000000000000"}}"#);
+    let (out, outputs, _) = action(&repo, "push", &payload, &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deletes a branch"));
+    assert!(outputs.contains("findings=0"));
     // The first push of a branch (before = zeros) scans everything.
     let payload =
         format!(r#"{{"before": "0000000000000000000000000000000000000000", "after": "{head}"}}"#);
