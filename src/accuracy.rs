@@ -187,6 +187,7 @@ pub fn score(matcher: &Matcher, dir: &Path, diag: &dyn Diagnostics) -> Result<Sc
         progress: false,
         deltas: false,
         archive_depth: 0,
+        cache: None,
     };
     let tree = Worktree::new(
         vec![dir.to_path_buf()],

@@ -368,6 +368,15 @@ pub struct CommonArgs {
     #[arg(long)]
     pub no_config: bool,
 
+    /// Keep what each scan found per blob, commit message or file in DIR, and next time do not
+    /// read (blobs, messages) or match (files) again what held nothing. It stores no secret.
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+
+    /// The cache file's largest size (default 256M; past it, what the run did not use goes).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "cache")]
+    pub cache_size: Option<u64>,
+
     /// Run only this rule (repeatable; `keyhound rules list` names them).
     #[arg(long, value_name = "ID")]
     pub enable_rule: Vec<String>,

@@ -12,6 +12,7 @@
 //! against the labelled corpus, and `hook` installs the git pre-commit hook.
 
 pub mod accuracy;
+pub mod cache;
 pub mod config;
 pub mod content;
 pub mod diag;

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::cache::{self, Cache};
 use crate::content::{is_binary, is_utf16, utf16_text, Content, ContentKind, ObjectId, Provenance};
 use crate::diag::Diagnostics;
 use crate::filter::Filter;
@@ -32,6 +33,8 @@ pub struct ScanOptions {
     pub deltas: bool,
     /// How many archives deep to open (`--archive-depth`; 0: archives are binary files).
     pub archive_depth: usize,
+    /// What earlier scans found, so that clean content is not read or matched again.
+    pub cache: Option<Arc<Cache>>,
 }
 
 /// How much memory the analyses kept for deltas may take. Bases come shortly before their
@@ -56,6 +59,15 @@ pub fn run(
     let scanner = Scanner::new(matcher, opts, diag, source.unit().name());
     source.scan(&scanner)?;
     scanner.bar.finish_and_clear();
+    if let Some(cache) = &opts.cache {
+        match cache.save() {
+            Ok(size) => diag.detail(&format!("cache: {} ({size} bytes)", cache.path().display())),
+            Err(e) => diag.warn(&format!(
+                "{}: cannot write the cache: {e}",
+                cache.path().display()
+            )),
+        }
+    }
     for problem in matcher.problems() {
         diag.warn(&problem);
     }
@@ -110,6 +122,7 @@ pub fn run(
         too_deep: counts.too_deep.into_inner(),
         skipped_special: counts.special.into_inner(),
         errors: counts.errors.into_inner(),
+        cached: counts.cached.into_inner(),
         fatal: counts.fatal.into_inner(),
         findings: reported().count() as u64,
         by_confidence: [Confidence::High, Confidence::Medium, Confidence::Low]
@@ -142,6 +155,7 @@ struct Counts {
     special: AtomicU64,
     errors: AtomicU64,
     fatal: AtomicU64,
+    cached: AtomicU64,
 }
 
 fn bump(counter: &AtomicU64, n: u64) {
@@ -180,8 +194,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Matcher, then findings at every origin of the content, in scope.
-    fn detect(&self, content: &Content) -> Vec<Finding> {
+    /// Matcher, then findings at every origin of the content, in scope; what the matcher found
+    /// goes to the cache.
+    fn detect(&self, content: &Content, cache_id: Option<cache::Id>) -> Vec<Finding> {
         let transcoded = utf16_text(content.bytes);
         let data = transcoded.as_deref().unwrap_or(content.bytes);
         // One content, one scan: its (first) path decides whether it is a lockfile, generated
@@ -191,6 +206,16 @@ impl<'a> Scanner<'a> {
         let analysis = self.analyze(content, data, kind, transcoded.is_none());
         bump(&self.counts.matched, analysis.matched_bytes);
         let matches = self.matcher.finish(&analysis, data, provenance.path());
+        if let (Some(cache), Some(id)) = (&self.opts.cache, cache_id) {
+            let spans = matches
+                .iter()
+                .map(|m| {
+                    let rule = self.matcher.rule(m.rule).id.clone();
+                    (rule, m.start as u32, m.end as u32)
+                })
+                .collect();
+            cache.record(id, provenance.path(), spans);
+        }
         if let (true, Provenance::Blob { id, .. }) = (self.opts.deltas, provenance) {
             if content.reused_by > 0 && transcoded.is_none() {
                 lock(&self.memo).keep(*id, analysis, content.reused_by);
@@ -224,6 +249,21 @@ impl<'a> Scanner<'a> {
             }
         }
         self.matcher.analyze(data, kind)
+    }
+
+    /// The cache's id for `content`, when it is content the cache keeps: a blob or a file
+    /// (not an archive's member: archives are always opened), a commit message.
+    fn cache_id(&self, content: &Content) -> Option<cache::Id> {
+        self.opts.cache.as_ref()?;
+        match &content.provenance {
+            Provenance::Blob { id, .. } => Some(id.0),
+            Provenance::File { .. } => Some(cache::content_id(content.bytes)),
+            Provenance::Metadata {
+                shown,
+                commit: Some(c),
+            } if shown.contains("<commit ") => Some(c.id.0),
+            _ => None,
+        }
     }
 
     fn archive_limits(&self) -> archive::Limits {
@@ -299,10 +339,23 @@ impl Sink for Scanner<'_> {
                 return self.tick();
             }
         }
+        let cache_id = self.cache_id(&content);
+        if let (Some(cache), Some(id)) = (&self.opts.cache, cache_id) {
+            // A file is read to know its content; a blob or message never gets here when clean.
+            if matches!(content.provenance, Provenance::File { .. })
+                && cache.is_clean(&id, content.provenance.path())
+            {
+                bump(&self.counts.cached, 1);
+                return self.tick();
+            }
+        }
         // The file may have grown since its size was read.
         if data.len() as u64 > self.opts.max_file_size {
             self.too_large(&what, data.len() as u64);
         } else if is_binary(data) && !is_utf16(data) {
+            if let (Some(cache), Some(id)) = (&self.opts.cache, cache_id) {
+                cache.record(id, content.provenance.path(), Vec::new());
+            }
             self.skipped(&what(), Skip::Binary);
         } else {
             if matches!(content.provenance, Provenance::Metadata { .. }) {
@@ -317,7 +370,7 @@ impl Sink for Scanner<'_> {
                     self.tell();
                 }
             }
-            let found = self.detect(&content);
+            let found = self.detect(&content, cache_id);
             if !found.is_empty() {
                 lock(&self.found).extend(found);
             }
@@ -365,6 +418,19 @@ impl Sink for Scanner<'_> {
 
     fn note(&self, message: String) {
         self.diag.warn(&message);
+    }
+
+    fn known_clean(&self, id: &ObjectId, path: &str) -> bool {
+        let clean = self
+            .opts
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.is_clean(&id.0, path));
+        if clean {
+            bump(&self.counts.cached, 1);
+            self.tick();
+        }
+        clean
     }
 
     fn opened_archive(&self) {

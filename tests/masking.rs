@@ -63,6 +63,7 @@ fn scan(source: &dyn Source, matcher: &Matcher, filter: &Filter) -> scanner::Out
         progress: false,
         deltas: false,
         archive_depth: 0,
+        cache: None,
     };
     scanner::run(source, matcher, &opts, filter, &Collected::default()).expect("scans")
 }

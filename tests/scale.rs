@@ -258,3 +258,103 @@ fn several_repositories_in_one_run_each_finding_naming_its_own() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("2 findings"), "{}", stderr(&out));
 }
+
+/// `clean in the cache` count from a summary line.
+fn cached(stderr: &str) -> u64 {
+    stderr
+        .split("; ")
+        .find_map(|part| part.trim().strip_suffix(" clean in the cache"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_cached_rescan_skips_clean_content_finds_the_same_and_the_new_and_stores_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = history(d);
+    for i in 0..30 {
+        write(&repo, &format!("docs/page{i}.md"), format!("# page {i}\n"));
+    }
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "docs"]);
+    let scan = |extra: &[&str]| {
+        let out = run(
+            &[&["git", "-f", "json", "--cache", "cache"], extra, &["repo"]].concat(),
+            d,
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        (keys(&json(&out.stdout)), json(&out.stdout), stderr(&out))
+    };
+    let (first, report, err) = scan(&[]);
+    assert_eq!(cached(&err), 0, "{err}");
+    let (second, _, err) = scan(&[]);
+    assert_eq!(second, first);
+    // The 30 clean pages and the 36 messages without a secret: not read again.
+    assert_eq!(cached(&err), 66, "{err}");
+    // No secret in the cache, in any file of it.
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(d.join("cache")).unwrap() {
+        stored.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    for f in report.as_array().unwrap() {
+        assert!(
+            !stored.contains(f["secret"].as_str().unwrap()),
+            "a secret in the cache"
+        );
+    }
+    // A secret committed after the cached run is found, with the old ones.
+    let fresh = github_pat();
+    write(&repo, "late.env", format!("TOKEN={fresh}\n"));
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "late"]);
+    let (third, report, _) = scan(&[]);
+    assert_eq!(third.len(), first.len() + 1);
+    assert!(report
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["secret"] == fresh.as_str()));
+    // Another rule set: another cache file, nothing taken from this one.
+    let (_, _, err) = scan(&["--disable-rule", "generic-password"]);
+    assert_eq!(cached(&err), 0, "{err}");
+    // A damaged cache: one line naming it, the same findings, and it is rebuilt.
+    for entry in std::fs::read_dir(d.join("cache")).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let (again, _, err) = scan(&[]);
+    assert_eq!(again, third);
+    assert_eq!(err.matches("discarded, it is rebuilt").count(), 1, "{err}");
+    assert!(err.contains(".cache: corrupt or truncated"), "{err}");
+    let (_, _, err) = scan(&[]);
+    assert!(cached(&err) >= 66 && !err.contains("discarded"), "{err}");
+}
+
+#[test]
+fn a_tree_scan_caches_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for i in 0..20 {
+        write(d, &format!("t/clean{i}.txt"), format!("nothing here {i}\n"));
+    }
+    let token = github_pat();
+    write(d, "t/app.env", format!("TOKEN={token}\n"));
+    let scan = || {
+        let out = run(&["scan", "-f", "json", "--cache", "c", "t"], d);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        (keys(&json(&out.stdout)), stderr(&out))
+    };
+    let (first, err) = scan();
+    assert_eq!(cached(&err), 0);
+    let (second, err) = scan();
+    assert_eq!(second, first);
+    assert_eq!(cached(&err), 20, "{err}");
+    // A changed file is matched again.
+    write(d, "t/clean3.txt", format!("TOKEN={}\n", github_pat()));
+    let (third, err) = scan();
+    assert_eq!(third.len(), 2);
+    assert_eq!(cached(&err), 19, "{err}");
+}

@@ -31,6 +31,8 @@ use keyhound::scanner::{Outcome, ScanOptions};
 /// repository, or given), overridden by command-line flags.
 pub struct Setup {
     pub settings: Settings,
+    /// `--cache DIR`, opened.
+    pub cache: Option<Arc<keyhound::cache::Cache>>,
     /// `keyhound VERSION rules HASH`: what each finding says it was found with.
     pub ruleset: String,
     pub filter: Filter,
@@ -101,8 +103,37 @@ impl Setup {
             show_suppressed: common.is_some_and(|c| c.show_suppressed),
             redact: settings.redact,
         };
+        let cache = match common.and_then(|c| c.cache.as_ref().map(|d| (d, c))) {
+            Some((dir, c)) => {
+                // What changes a scan's findings names the cache file.
+                let key = keyhound::cache::key(&[
+                    &ruleset,
+                    &settings.decode_depth.to_string(),
+                    &settings.archive_depth.to_string(),
+                    &settings.max_file_size.to_string(),
+                    &c.include_invalid.to_string(),
+                ]);
+                let warn = |m: String| eprintln!("keyhound: warning: {m}");
+                let cache = keyhound::cache::Cache::open(
+                    dir,
+                    &key,
+                    c.cache_size.unwrap_or(256 << 20),
+                    &warn,
+                )
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: cannot use as a cache: {}",
+                        dir.display(),
+                        io_reason(&e)
+                    )
+                })?;
+                Some(Arc::new(cache))
+            }
+            None => None,
+        };
         Ok(Setup {
             settings,
+            cache,
             ruleset,
             filter,
             matcher: std::mem::ManuallyDrop::new(matcher),
@@ -116,6 +147,7 @@ impl Setup {
             progress,
             deltas: true,
             archive_depth: self.settings.archive_depth,
+            cache: self.cache.clone(),
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct Stats {
     pub archive_limits: u64,
     pub too_deep: u64,
     pub errors: u64,
+    /// Contents an earlier scan found clean (`--cache`), not read or matched again.
+    pub cached: u64,
     /// Errors that fail the run once the report is out (exit 2): a file named on the command
     /// line that cannot be read, a staged file too large to scan.
     pub fatal: u64,
@@ -82,6 +84,7 @@ impl Stats {
             (&mut self.archive_limits, o.archive_limits),
             (&mut self.too_deep, o.too_deep),
             (&mut self.errors, o.errors),
+            (&mut self.cached, o.cached),
             (&mut self.fatal, o.fatal),
             (&mut self.findings, o.findings),
             (&mut self.allowed_inline, o.allowed_inline),
@@ -177,6 +180,7 @@ impl Stats {
         }
         line.push_str(&format!(" in {secs:.2}s ({rate:.0} MB/s)"));
         let skipped = [
+            (self.cached, "clean in the cache"),
             (self.skipped_binary, "binary"),
             (self.skipped_too_large, "too large"),
             (self.skipped_lfs, "LFS pointers"),

@@ -37,7 +37,7 @@ pub trait Source {
         0
     }
 
-    /// The first and the last commit walked (parents come first), for the summary.
+    /// The commits walked with the earliest and the latest author date, for the summary.
     fn span(&self) -> Option<(ObjectId, ObjectId)> {
         None
     }
@@ -68,6 +68,12 @@ pub trait Sink: Sync {
     fn fatal(&self, message: String);
     /// Something the user should know that is not an error (a shallow clone).
     fn note(&self, message: String);
+    /// Whether the content `id` (a blob or commit id), scanned under `path`, held nothing when
+    /// an earlier scan with the same rules and options read it (`--cache`): then the source
+    /// need not read it again. Counted.
+    fn known_clean(&self, _id: &ObjectId, _path: &str) -> bool {
+        false
+    }
     /// How many items are coming, when the source knows ahead (a progress bar's length).
     fn expect(&self, _items: u64) {}
     /// An archive was opened (its members come as content).

@@ -127,10 +127,10 @@ impl GitHistory {
         }
         self.commits
             .fetch_add(hist.commits.len() as u64, Ordering::Relaxed);
-        if let (true, Some(first), Some(last)) =
-            (prefix.is_empty(), hist.commits.first(), hist.commits.last())
+        if let (true, Some((_, first)), Some((_, last))) =
+            (prefix.is_empty(), hist.oldest, hist.newest)
         {
-            *lock(&self.span) = Some((object_id(*first), object_id(*last)));
+            *lock(&self.span) = Some((object_id(first), object_id(last)));
         }
         if self.opts.unreachable {
             // Unreachable means that no ref reaches it, whatever the scope: the history before
@@ -148,13 +148,18 @@ impl GitHistory {
         }
         hist.group();
         let shard = self.opts.shard;
-        let commits_here = hist.commits.iter().filter(|c| in_shard(shard, c)).count();
-        let blobs_here = hist
+        // This part's blobs, but those an earlier scan found clean (`--cache`).
+        let blobs: Vec<&[Site]> = hist
             .by_blob()
             .filter(|sites| in_shard(shard, &hist.blob(&sites[0])))
-            .count();
+            .filter(|sites| {
+                let id = object_id(hist.blob(&sites[0]));
+                !sink.known_clean(&id, &placed(&hist, &sites[0], prefix))
+            })
+            .collect();
+        let commits_here = hist.commits.iter().filter(|c| in_shard(shard, c)).count();
         // Blobs, then a message for each commit.
-        sink.expect((blobs_here + commits_here) as u64);
+        sink.expect((blobs.len() + commits_here) as u64);
 
         // Blobs in pack order, so that a worker's run of blobs lies together in the pack and
         // the bases of its deltas are still in its cache. Blobs in no pack (loose objects,
@@ -165,9 +170,8 @@ impl GitHistory {
         // on the repository is open; the blobs are read without them.
         drop(repo);
         let packs = Packs::open(&git_dir);
-        let mut order: Vec<(Option<Location>, &[Site])> = hist
-            .by_blob()
-            .filter(|sites| in_shard(shard, &hist.blob(&sites[0])))
+        let mut order: Vec<(Option<Location>, &[Site])> = blobs
+            .into_iter()
             .map(|sites| (packs.locate(&hist.blob(&sites[0])), sites))
             .collect();
         order.sort_by_key(|(at, _)| pack_order(*at));
@@ -310,6 +314,15 @@ struct Blob<'a> {
 
 /// Reads one blob and hands it over with its sites (earliest commit first, never empty):
 /// from its pack when it is in one and this reader can rebuild it, else through libgit2.
+/// A site's path as reports show it: under its submodule's path, if any.
+fn placed(hist: &History, site: &Site, prefix: &str) -> String {
+    if prefix.is_empty() {
+        hist.path(site).into_owned()
+    } else {
+        format!("{prefix}/{}", hist.path(site))
+    }
+}
+
 fn read_blob(
     repo: Option<&Repository>,
     reader: &mut Reader,
@@ -324,13 +337,7 @@ fn read_blob(
         reused_by,
     } = blob;
     let id = hist.blob(&sites[0]);
-    let place = |site: &Site| {
-        if prefix.is_empty() {
-            hist.path(site).into_owned()
-        } else {
-            format!("{prefix}/{}", hist.path(site))
-        }
-    };
+    let place = |site: &Site| placed(hist, site, prefix);
     let label = || format!("blob {id} ({})", place(&sites[0]));
     let hand_over = |data: &[u8], delta: Option<Delta>| {
         if is_lfs_pointer(data) {

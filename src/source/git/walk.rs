@@ -68,6 +68,9 @@ pub struct History {
     pub shallow: bool,
     /// Problems that did not stop the walk (a commit or tree that could not be read).
     pub warnings: Vec<String>,
+    /// The commits in scope with the earliest and the latest author date.
+    pub oldest: Option<(i64, Oid)>,
+    pub newest: Option<(i64, Oid)>,
 }
 
 impl History {
@@ -276,6 +279,20 @@ struct Found {
     entries: Vec<(Option<u32>, Oid, u32, u32)>,
     paths: Vec<u8>,
     warnings: Vec<String>,
+    oldest: Option<(i64, Oid)>,
+    newest: Option<(i64, Oid)>,
+}
+
+/// The earlier (`later` false) or the later of two dated commits.
+fn pick(a: Option<(i64, Oid)>, b: Option<(i64, Oid)>, later: bool) -> Option<(i64, Oid)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if (y.0 > x.0) == later && y.0 != x.0 {
+            y
+        } else {
+            x
+        }),
+        (x, y) => x.or(y),
+    }
 }
 
 impl Found {
@@ -309,6 +326,8 @@ impl Merge {
                 history.sites.push(Site { blob, path, commit });
             }
         }
+        history.oldest = pick(history.oldest, found.oldest, false);
+        history.newest = pick(history.newest, found.newest, true);
         for w in found.warnings {
             // Two workers may both meet a tree that cannot be read: say it once.
             if self.warned.insert(w.clone()) {
@@ -367,6 +386,11 @@ impl<'r> TreeWalker<'r> {
     /// `history.commits`, or None to only mark what it holds as known.
     fn walk_commit(&mut self, id: Oid, commit: Option<u32>) {
         let found = self.repo.find_commit(id).map(|c| {
+            if commit.is_some() {
+                let dated = Some((c.author().when().seconds(), id));
+                self.found.oldest = pick(self.found.oldest, dated, false);
+                self.found.newest = pick(self.found.newest, dated, true);
+            }
             // A shallow boundary's parent is not there: walked against nothing.
             let parent = c
                 .parent_ids()
