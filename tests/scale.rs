@@ -358,3 +358,46 @@ fn a_tree_scan_caches_by_content() {
     assert_eq!(third.len(), 2);
     assert_eq!(cached(&err), 19, "{err}");
 }
+
+#[test]
+fn concurrent_runs_share_one_cache_without_breaking_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = history(d);
+    let full = run(&["git", "-f", "json", "repo"], d);
+    let want = keys(&json(&full.stdout));
+    // Three parts at once, as shards on one machine would run, all writing the cache.
+    for _ in 0..2 {
+        let children: Vec<_> = (1..=3)
+            .map(|k| {
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("keyhound"))
+                    .args(["git", "-f", "json", "--cache", "shared", "--shard"])
+                    .arg(format!("{k}/3"))
+                    .arg(&repo)
+                    .current_dir(d)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut merged = Vec::new();
+        for (k, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().unwrap();
+            assert!(!stderr(&out).contains("discarded"), "{}", stderr(&out));
+            let name = format!("p{k}.json");
+            std::fs::write(d.join(&name), &out.stdout).unwrap();
+            merged.push(name);
+        }
+        let args: Vec<&str> = ["merge", "-f", "json"]
+            .into_iter()
+            .chain(merged.iter().map(String::as_str))
+            .collect();
+        let out = run(&args, d);
+        assert_eq!(keys(&json(&out.stdout)), want);
+    }
+    // Whatever the last writer kept, the file is whole.
+    let out = run(&["git", "-f", "json", "--cache", "shared", "repo"], d);
+    assert!(!stderr(&out).contains("discarded"), "{}", stderr(&out));
+    assert_eq!(keys(&json(&out.stdout)), want);
+}
