@@ -64,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
         progress: false,
         deltas: false,
         archive_depth: 0,
+        cache: None,
     };
     let diag = Collected::default();
     let outcome = scanner::run(&source, matcher(), &opts, &Filter::default(), &diag)
