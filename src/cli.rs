@@ -291,6 +291,19 @@ pub struct MergeArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+
+    /// Ask each finding's provider whether the key is live (as for scans).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// With --verify, keep only the findings confirmed live.
+    #[arg(long, requires = "verify")]
+    pub verify_only: bool,
+
+    /// The config whose `[verify.endpoints]` --verify uses (default: none, the providers'
+    /// own hosts).
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -376,6 +389,15 @@ pub struct CommonArgs {
     /// The cache file's largest size (default 256M; past it, what the run did not use goes).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "cache")]
     pub cache_size: Option<u64>,
+
+    /// Ask each finding's provider, over TLS to its own host, whether the key is live and what
+    /// it may do (never by default: this sends the secrets found).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// With --verify, report only the findings their provider confirmed live.
+    #[arg(long, requires = "verify")]
+    pub verify_only: bool,
 
     /// Run only this rule (repeatable; `keyhound rules list` names them).
     #[arg(long, value_name = "ID")]

@@ -110,6 +110,17 @@ struct RawConfig {
     rules: Vec<Rule>,
     #[serde(default)]
     allowlists: Vec<RawAllowlist>,
+    #[serde(default)]
+    verify: RawVerify,
+}
+
+/// `[verify]`: where `--verify` asks each provider.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    /// Provider → base URL (GitHub Enterprise, GitLab self-managed, a test server).
+    #[serde(default)]
+    endpoints: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,6 +298,8 @@ pub struct Config {
     pub allowlists: Vec<Allowlist>,
     /// Read from a `.gitleaks.toml` (its allowlists), for want of a `.keyhound.toml`.
     pub from_gitleaks: bool,
+    /// `[verify.endpoints]`, checked.
+    pub endpoints: crate::verify::Endpoints,
 }
 
 impl Config {
@@ -301,6 +314,7 @@ impl Config {
             max_file_size: None,
             allowlists: Vec::new(),
             from_gitleaks: false,
+            endpoints: Default::default(),
         }
     }
 
@@ -422,6 +436,8 @@ impl Config {
             }
         }
         all.retain(|r| !raw.extend.disable.contains(&r.id));
+        let endpoints = crate::verify::Endpoints::new(raw.verify.endpoints)
+            .map_err(|e| format!("{file}: {e}"))?;
         let allowlists = raw
             .allowlists
             .into_iter()
@@ -437,6 +453,7 @@ impl Config {
             max_file_size,
             allowlists,
             from_gitleaks: false,
+            endpoints,
         })
     }
 

@@ -228,6 +228,8 @@ pub struct Suppressed {
     pub baseline: u64,
     pub allowlist: u64,
     pub below_min_confidence: u64,
+    /// Set aside by `--verify-only`: their provider did not confirm them.
+    pub not_live: u64,
 }
 
 /// The filter stage between findings and reporters: every suppression, confidence threshold,
@@ -242,7 +244,8 @@ pub struct Suppressed {
 ///    same place reached through overlapping roots is kept once; a reported copy wins over a
 ///    suppressed one, so a secret allowed in one commit and added again without the allow is
 ///    still reported;
-/// 7. redaction (`--redact`, by `mask::redact`).
+/// 7. verification (`--verify`; with `--verify-only`, what is not live goes), live first;
+/// 8. redaction (`--redact`, by `mask::redact`).
 ///
 /// Every finding set aside is counted by its reason, never dropped silently; suppressed ones
 /// stay in the report, marked, with `--show-suppressed`.
@@ -259,6 +262,10 @@ pub struct Filter {
     pub show_suppressed: bool,
     /// `--redact=N`: replace every secret, keeping its first N characters.
     pub redact: Option<usize>,
+    /// `--verify`: ask each reported finding's provider whether it is live.
+    pub verify: Option<std::sync::Arc<crate::verify::Verifier>>,
+    /// `--verify-only`: report only the findings their provider confirmed.
+    pub verify_only: bool,
 }
 
 /// Why the filter set a finding aside.
@@ -296,6 +303,29 @@ impl Filter {
             }
         }
         sort(&mut out);
+        if let Some(verifier) = &self.verify {
+            // Before redaction: the provider needs the secret itself.
+            let (mut reported, set_aside): (Vec<Finding>, Vec<Finding>) =
+                out.into_iter().partition(|f| f.suppressed.is_none());
+            verifier.verify_all(&mut reported);
+            if self.verify_only {
+                let before = reported.len();
+                reported.retain(|f| {
+                    f.verification
+                        .as_ref()
+                        .is_some_and(|v| v.status == crate::verify::Status::Live)
+                });
+                counts.not_live += (before - reported.len()) as u64;
+            }
+            // Live findings first: the ones to revoke now.
+            reported.sort_by_key(|f| {
+                f.verification
+                    .as_ref()
+                    .is_none_or(|v| v.status != crate::verify::Status::Live)
+            });
+            out = reported;
+            out.extend(set_aside);
+        }
         if let Some(keep) = self.redact {
             crate::mask::redact(&mut out, keep);
         }

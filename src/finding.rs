@@ -70,6 +70,9 @@ pub struct Finding {
     /// differ).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ruleset: Option<String>,
+    /// What its provider said of it (`--verify`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -165,6 +168,7 @@ pub fn locate(
                 suppressed: None,
                 repository: None,
                 ruleset: None,
+                verification: None,
             }
         })
         .collect()
@@ -296,6 +300,7 @@ impl Finding {
             suppressed: None,
             repository: None,
             ruleset: None,
+            verification: None,
         }
     }
 }
@@ -417,5 +422,52 @@ mod tests {
         assert!(!line_allows(b"key = 'x' # keyhound:allow q", "r"));
         assert!(!line_allows(b"key = 'x' # keyhound:allowed", "r"));
         assert!(!line_allows(b"key = 'x'", "r"));
+    }
+}
+
+/// What a finding's provider said of it (`--verify`, in `crate::verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The provider accepted it.
+    Live,
+    /// The provider rejected it (revoked, expired, never valid).
+    Invalid,
+    /// No answer that says either way (a timeout, a 5xx, a malformed reply).
+    Error,
+    /// Not sent: no verifier for the rule, or its structure check failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Verification {
+    pub status: Status,
+    /// Who the provider says the key belongs to (a login, an account id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// What it may do (token scopes; for exchange keys, `can-trade`, `can-withdraw`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub permissions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Verification {
+    pub(crate) fn of(status: Status, detail: impl Into<String>) -> Verification {
+        Verification {
+            status,
+            identity: None,
+            permissions: Vec::new(),
+            detail: Some(detail.into()),
+        }
+    }
+
+    pub fn live(identity: Option<String>, permissions: Vec<String>) -> Verification {
+        Verification {
+            status: Status::Live,
+            identity,
+            permissions,
+            detail: None,
+        }
     }
 }

@@ -28,6 +28,7 @@ pub mod rules;
 pub mod scanner;
 pub mod source;
 pub mod time;
+pub mod verify;
 
 /// Locks `m`; a panic on another thread while holding it leaves data that is still whole
 /// (findings, warnings), so a poisoned lock is used as it is.

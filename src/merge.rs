@@ -48,6 +48,7 @@ struct Stored {
     suppressed: Option<Suppression>,
     repository: Option<String>,
     ruleset: Option<String>,
+    verification: Option<crate::finding::Verification>,
 }
 
 impl Stored {
@@ -114,6 +115,7 @@ impl Stored {
             suppressed: self.suppressed,
             repository: self.repository,
             ruleset: self.ruleset,
+            verification: self.verification,
         })
     }
 }

@@ -132,6 +132,9 @@ pub fn run(
         ..Stats::default()
     };
     stats.add_filtered(&suppressed);
+    if filter.verify.is_some() {
+        stats.verified = Some(crate::verify::counts(reported()));
+    }
     Ok(Outcome { findings, stats })
 }
 

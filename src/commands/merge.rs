@@ -30,14 +30,22 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     }
     // The filter stage again, with no list: its dedup and order, suppressed findings kept as
     // they were marked.
+    let verify = match (args.verify, &args.config) {
+        (false, _) => None,
+        (true, Some(path)) => Some(keyhound::config::Config::load(path)?.endpoints),
+        (true, None) => Some(Default::default()),
+    };
     let filter = Filter {
         show_suppressed: true,
         redact: args.redact,
+        verify: verify.map(|e| std::sync::Arc::new(keyhound::verify::Verifier::new(e))),
+        verify_only: args.verify_only,
         ..Filter::default()
     };
     let (findings, _) = filter.apply(read);
     let reported = || findings.iter().filter(|f| f.suppressed.is_none());
     let stats = Stats {
+        verified: args.verify.then(|| keyhound::verify::counts(reported())),
         findings: reported().count() as u64,
         by_confidence: [Confidence::High, Confidence::Medium, Confidence::Low]
             .map(|c| reported().filter(|f| f.confidence == c).count() as u64),

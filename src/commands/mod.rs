@@ -92,6 +92,9 @@ impl Setup {
             None => Default::default(),
         };
         let ruleset = ruleset(&config.rules);
+        let verifier = common
+            .filter(|c| c.verify)
+            .map(|_| Arc::new(keyhound::verify::Verifier::new(config.endpoints.clone())));
         let mut matcher = Matcher::new(config.rules.clone());
         matcher.decode_depth = settings.decode_depth;
         matcher.include_invalid = common.is_some_and(|c| c.include_invalid);
@@ -102,6 +105,8 @@ impl Setup {
             min_confidence: settings.min_confidence,
             show_suppressed: common.is_some_and(|c| c.show_suppressed),
             redact: settings.redact,
+            verify: verifier,
+            verify_only: common.is_some_and(|c| c.verify_only),
         };
         let cache = match common.and_then(|c| c.cache.as_ref().map(|d| (d, c))) {
             Some((dir, c)) => {

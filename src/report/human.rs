@@ -76,6 +76,32 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(how) = &f.decoded {
             writeln!(out, "      decoded: {how}")?;
         }
+        if let Some(v) = &f.verification {
+            let status = serde_json::to_value(v.status)
+                .ok()
+                .and_then(|s| s.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let mut about: Vec<String> = v.identity.iter().cloned().collect();
+            if !v.permissions.is_empty() {
+                about.push(v.permissions.join(", "));
+            }
+            about.extend(v.detail.iter().cloned());
+            let paint_live = if v.status == crate::finding::Status::Live {
+                paint(RED)
+            } else {
+                ""
+            };
+            if about.is_empty() {
+                writeln!(out, "      verified: {paint_live}{status}{}", paint(RESET))?;
+            } else {
+                writeln!(
+                    out,
+                    "      verified: {paint_live}{status}{} ({})",
+                    paint(RESET),
+                    about.join("; ")
+                )?;
+            }
+        }
         for (part, secret) in f.paired.iter().zip(&shown.paired) {
             writeln!(
                 out,

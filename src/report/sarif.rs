@@ -179,6 +179,9 @@ fn result(f: &Finding, rule_index: Option<usize>, base: Option<&str>) -> SarifRe
     if let Some(member) = f.origin.member() {
         props.insert("archiveMember".to_string(), serde_json::json!(member));
     }
+    if let Some(v) = &f.verification {
+        props.insert("verification".to_string(), serde_json::json!(v));
+    }
     if !f.paired.is_empty() {
         // Where the other halves are; never their secrets (SARIF is uploaded).
         let parts: Vec<_> = f

@@ -52,6 +52,10 @@ pub struct Stats {
     pub in_baseline: u64,
     pub allowlisted: u64,
     pub below_min_confidence: u64,
+    /// Set aside by `--verify-only`.
+    pub not_live: u64,
+    /// `--verify`: reported findings their provider called live, invalid, or neither.
+    pub verified: Option<[u64; 3]>,
     /// Reported findings by confidence: high, medium, low.
     pub by_confidence: [u64; 3],
     /// What `files` counts.
@@ -99,6 +103,11 @@ impl Stats {
         for (mine, theirs) in self.by_confidence.iter_mut().zip(o.by_confidence) {
             *mine += theirs;
         }
+        self.not_live += o.not_live;
+        self.verified = match (self.verified, o.verified) {
+            (Some(a), Some(b)) => Some([a[0] + b[0], a[1] + b[1], a[2] + b[2]]),
+            (a, b) => a.or(b),
+        };
         self.span = None;
         self.unit = o.unit;
         self.elapsed += o.elapsed;
@@ -110,9 +119,10 @@ impl Stats {
         self.in_baseline += s.baseline;
         self.allowlisted += s.allowlist;
         self.below_min_confidence += s.below_min_confidence;
+        self.not_live += s.not_live;
     }
 
-    /// `3 findings (1 high, 2 low)`.
+    /// `3 findings (1 high, 2 low; 1 live, 2 invalid)`.
     pub fn findings_line(&self) -> String {
         let mut line = format!("{} finding{}", self.findings, plural(self.findings));
         if self.findings > 0 {
@@ -122,7 +132,13 @@ impl Stats {
                 .filter(|(_, n)| *n > 0)
                 .map(|(name, n)| format!("{n} {name}"))
                 .collect();
-            line.push_str(&format!(" ({})", parts.join(", ")));
+            let verified = match self.verified {
+                Some([live, invalid, unknown]) => {
+                    format!("; {live} live, {invalid} invalid, {unknown} unverified")
+                }
+                None => String::new(),
+            };
+            line.push_str(&format!(" ({}{verified})", parts.join(", ")));
         }
         line
     }
@@ -195,6 +211,7 @@ impl Stats {
             (self.in_baseline, "in the baseline"),
             (self.allowlisted, "by allowlist"),
             (self.below_min_confidence, "below the minimum confidence"),
+            (self.not_live, "not confirmed live (--verify-only)"),
         ];
         for (n, what) in skipped {
             if n > 0 {

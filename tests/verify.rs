@@ -1,0 +1,245 @@
+//! `--verify` against a stand-in for the providers on 127.0.0.1 (`tests/verify_server.py`):
+//! live and revoked GitHub tokens with their login and scopes, a Binance key pair verified
+//! by a correctly signed request with its withdrawal right, the failures a client must
+//! survive, and that nothing at all is sent without `--verify`. No test reaches the internet.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
+
+use common::*;
+
+struct Server {
+    child: Child,
+    port: String,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path, state: &serde_json::Value) -> Server {
+    let state_path = dir.join("state.json");
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    let log = dir.join("requests.log");
+    std::fs::write(&log, "").unwrap();
+    let mut child = Process::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/verify_server.py"
+        ))
+        .arg(&state_path)
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut port,
+    )
+    .unwrap();
+    Server {
+        child,
+        port: port.trim().to_string(),
+        log,
+    }
+}
+
+fn binance_value() -> String {
+    random_from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        64,
+    )
+}
+
+#[test]
+fn verify_asks_each_provider_once_and_reports_what_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let [live, revoked, rate, error, junk, redirect] = std::array::from_fn(|_| github_pat());
+    let (key, secret) = (binance_value(), binance_value());
+    let tree = d.join("tree");
+    write(&tree, "live.env", format!("GITHUB_TOKEN={live}\n"));
+    // The same secret twice: asked once.
+    write(&tree, "again.env", format!("GITHUB_TOKEN={live}\n"));
+    write(&tree, "revoked.env", format!("GITHUB_TOKEN={revoked}\n"));
+    write(&tree, "rate.env", format!("GITHUB_TOKEN={rate}\n"));
+    write(&tree, "error.env", format!("GITHUB_TOKEN={error}\n"));
+    write(&tree, "junk.env", format!("GITHUB_TOKEN={junk}\n"));
+    write(&tree, "redirect.env", format!("GITHUB_TOKEN={redirect}\n"));
+    write(
+        &tree,
+        "bot.env",
+        format!("BINANCE_API_KEY={key}\nBINANCE_API_SECRET={secret}\n"),
+    );
+    let server = serve(
+        d,
+        &serde_json::json!({
+            "github": {"live": {live.clone(): "octocat", rate.clone(): "patient"}, "rate": rate, "error": error,
+                       "junk": junk, "redirect": redirect},
+            "binance": {key.clone(): {"secret": secret, "withdraw": true}},
+        }),
+    );
+    let base = format!("http://127.0.0.1:{}", server.port);
+    std::fs::write(
+        tree.join(".keyhound.toml"),
+        format!("[verify.endpoints]\ngithub = \"{base}\"\nbinance = \"{base}\"\n"),
+    )
+    .unwrap();
+
+    // Without --verify, nothing is sent.
+    let out = keyhound()
+        .args(["scan", "-f", "json"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out.stdout)[0]["verification"].is_null());
+    assert_eq!(std::fs::read_to_string(&server.log).unwrap(), "");
+
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let report = json(&out.stdout);
+    let at = |path: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path}: {report:#}"))["verification"]
+            .clone()
+    };
+    let v = at("live.env");
+    assert_eq!(v["status"], "live");
+    assert_eq!(v["identity"], "octocat");
+    assert_eq!(v["permissions"], serde_json::json!(["repo", "read:org"]));
+    assert_eq!(at("again.env")["status"], "live");
+    assert_eq!(at("revoked.env")["status"], "invalid");
+    // 429 with Retry-After: asked again after it, then live.
+    assert_eq!(at("rate.env")["identity"], "patient");
+    assert_eq!(at("error.env")["status"], "error");
+    assert_eq!(at("junk.env")["status"], "error");
+    let r = at("redirect.env");
+    assert_eq!(r["status"], "error");
+    assert!(
+        r["detail"].as_str().unwrap().contains("not followed"),
+        "{r}"
+    );
+    let b = at("bot.env");
+    assert_eq!(b["status"], "live", "{b}");
+    let rights = b["permissions"].as_array().unwrap();
+    for right in [
+        "can-trade",
+        "can-withdraw",
+        "permission:SPOT",
+        "no-ip-restriction",
+    ] {
+        assert!(rights.contains(&serde_json::json!(right)), "{right}: {b}");
+    }
+    assert_eq!(b["identity"], "uid 354937868");
+    // Live first.
+    let first = &report.as_array().unwrap()[0];
+    assert_eq!(first["verification"]["status"], "live");
+    assert!(
+        stderr.contains("live,") && stderr.contains("invalid"),
+        "{stderr}"
+    );
+    // Each secret once (the 429 twice), and the redirect not followed.
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert_eq!(log.matches(&live).count(), 1, "{log}");
+    assert_eq!(log.matches(&rate).count(), 2, "{log}");
+    // 502 is retried once.
+    assert_eq!(log.matches(&error).count(), 2, "{log}");
+    assert!(!log.contains("evil.example/steal\""));
+
+    // --verify-only: only what is live.
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify", "--verify-only"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let paths: Vec<_> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    let mut paths = paths;
+    paths.sort();
+    assert_eq!(paths, ["again.env", "bot.env", "live.env", "rate.env"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not confirmed live"));
+
+    // Human output says it, SARIF carries it.
+    let out = keyhound()
+        .args(["scan", "--verify", "--color", "never"])
+        .arg(tree.join("bot.env"))
+        .output()
+        .unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("verified: live (uid 354937868; can-trade, can-withdraw"),
+        "{human}"
+    );
+}
+
+#[test]
+fn a_bad_signature_is_invalid_and_plain_http_elsewhere_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, secret) = (binance_value(), binance_value());
+    let tree = d.join("tree");
+    write(
+        &tree,
+        "bot.env",
+        format!("BINANCE_API_KEY={key}\nBINANCE_API_SECRET={secret}\n"),
+    );
+    // The server knows the key with another secret: the signature cannot match.
+    let server = serve(
+        d,
+        &serde_json::json!({"github": {"live": {}}, "binance": {key.clone(): {"secret": binance_value(), "withdraw": false}}}),
+    );
+    std::fs::write(
+        tree.join(".keyhound.toml"),
+        format!(
+            "[verify.endpoints]\nbinance = \"http://127.0.0.1:{}\"\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    assert_eq!(report[0]["verification"]["status"], "invalid", "{report:#}");
+    // Plain http to anything but loopback would send the secret in clear: refused.
+    std::fs::write(
+        tree.join(".keyhound.toml"),
+        "[verify.endpoints]\nbinance = \"http://api.binance.com\"\n",
+    )
+    .unwrap();
+    let out = keyhound()
+        .args(["scan", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("verify.endpoints.binance") && err.contains("loopback"),
+        "{err}"
+    );
+}
