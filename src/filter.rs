@@ -317,14 +317,17 @@ impl Filter {
                 });
                 counts.not_live += (before - reported.len()) as u64;
             }
-            // Live findings first: the ones to revoke now.
-            reported.sort_by_key(|f| {
+            out = reported;
+            out.extend(set_aside);
+        }
+        // Live findings first (verified now, or read back verified by `keyhound merge`): the
+        // ones to revoke now.
+        if out.iter().any(|f| f.verification.is_some()) {
+            out.sort_by_key(|f| {
                 f.verification
                     .as_ref()
                     .is_none_or(|v| v.status != crate::verify::Status::Live)
             });
-            out = reported;
-            out.extend(set_aside);
         }
         if let Some(keep) = self.redact {
             crate::mask::redact(&mut out, keep);

@@ -51,6 +51,27 @@ fn serve(dir: &Path, state: &serde_json::Value) -> Server {
     }
 }
 
+fn uuid() -> String {
+    let hex = b"0123456789abcdef";
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        random_from(hex, 8),
+        random_from(hex, 4),
+        random_from(hex, 3),
+        random_from(hex, 3),
+        random_from(hex, 12)
+    )
+}
+
+/// A `.keyhound.toml` in `tree` pointing `providers` at the stand-in.
+fn point_at(tree: &Path, server: &Server, providers: &[&str]) {
+    let mut config = String::from("[verify.endpoints]\n");
+    for p in providers {
+        config.push_str(&format!("{p} = \"http://127.0.0.1:{}\"\n", server.port));
+    }
+    std::fs::write(tree.join(".keyhound.toml"), config).unwrap();
+}
+
 fn binance_value() -> String {
     random_from(
         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
@@ -242,4 +263,206 @@ fn a_bad_signature_is_invalid_and_plain_http_elsewhere_is_refused() {
         err.contains("verify.endpoints.binance") && err.contains("loopback"),
         "{err}"
     );
+}
+
+#[test]
+fn aws_keys_are_signed_with_sigv4_and_other_providers_answer_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let url62 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let (id, secret) = (aws_key_id(), random_from(b64, 40));
+    let (other_id, other_secret) = (aws_key_id(), random_from(b64, 40));
+    let sendgrid = format!("SG.{}.{}", random_from(url62, 22), random_from(url62, 43));
+    // A bot token starts with its user id (a snowflake's digits) in base64.
+    let snowflake = format!("8{}", random_from(b"0123456789", 17));
+    let discord = format!(
+        "{}.{}.{}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, snowflake),
+        random_from(url62, 6),
+        random_from(url62, 30)
+    );
+    let hex = b"0123456789abcdef";
+    let cmc = uuid();
+    let mailgun = format!("key-{}", random_from(hex, 32));
+    let tree = d.join("tree");
+    write(
+        &tree,
+        "aws.env",
+        format!("AWS_ACCESS_KEY_ID={id}\nAWS_SECRET_ACCESS_KEY={secret}\n"),
+    );
+    write(
+        &tree,
+        "wrong.env",
+        format!("AWS_ACCESS_KEY_ID={other_id}\nAWS_SECRET_ACCESS_KEY={other_secret}\n"),
+    );
+    write(
+        &tree,
+        "mail.env",
+        format!("SENDGRID_API_KEY={sendgrid}\nMAILGUN_KEY={mailgun}\n"),
+    );
+    write(
+        &tree,
+        "bot.env",
+        format!("DISCORD_TOKEN={discord}\nCMC_API_KEY={cmc}\n"),
+    );
+    let server = serve(
+        d,
+        &serde_json::json!({
+            "github": {"live": {}}, "binance": {},
+            // The other key id is known with another secret: its signature cannot match.
+            "aws": {id.clone(): secret, other_id.clone(): random_from(b64, 40)},
+            "bearer": {sendgrid.clone(): "sg", discord.clone(): "hound-bot", cmc.clone(): "cmc",
+                       mailgun.clone(): "mg.example.com"},
+        }),
+    );
+    point_at(
+        &tree,
+        &server,
+        &["aws", "sendgrid", "mailgun", "discord", "coinmarketcap"],
+    );
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let by_rule = |rule: &str, path: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule && f["path"] == path)
+            .unwrap_or_else(|| panic!("{rule} in {path}: {report:#}"))["verification"]
+            .clone()
+    };
+    let v = by_rule("aws-secret-access-key", "aws.env");
+    assert_eq!(v["status"], "live", "{v}");
+    assert!(v["identity"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:iam::123456789012:user/"));
+    let v = by_rule("aws-secret-access-key", "wrong.env");
+    assert_eq!(
+        (v["status"].as_str(), v["detail"].as_str()),
+        (Some("invalid"), Some("SignatureDoesNotMatch"))
+    );
+    let v = by_rule("sendgrid-api-key", "mail.env");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["mail.send", "alerts.read"]),
+        "{v}"
+    );
+    assert_eq!(
+        by_rule("mailgun-api-key", "mail.env")["identity"],
+        "mg.example.com"
+    );
+    assert_eq!(
+        by_rule("discord-bot-token", "bot.env")["identity"],
+        "hound-bot"
+    );
+    let v = by_rule("coinmarketcap-api-key", "bot.env");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["9321 credits left this month"]),
+        "{v}"
+    );
+}
+
+#[test]
+fn exchange_keys_are_signed_as_each_exchange_asks_and_their_rights_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let hex = b"0123456789abcdef";
+    let upper_hex = b"0123456789ABCDEF";
+    let b64 = |n: usize| {
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            random_from(alnum, n).as_bytes(),
+        )
+    };
+    let (bybit_key, bybit_secret) = (random_from(alnum, 18), random_from(alnum, 36));
+    let (okx_key, okx_secret, okx_pass) = (
+        uuid(),
+        random_from(upper_hex, 32),
+        "Zq8w!Tr4d3rX".to_string(),
+    );
+    let (kc_key, kc_secret, kc_pass) = (random_from(hex, 24), uuid(), "Tr4d3t312Wd!".to_string());
+    let (kr_key, kr_secret) = (
+        format!("{}/{}", random_from(alnum, 20), random_from(alnum, 35)),
+        b64(64),
+    );
+    let tree = d.join("tree");
+    write(
+        &tree,
+        "bybit.env",
+        format!("BYBIT_API_KEY={bybit_key}\nBYBIT_API_SECRET={bybit_secret}\n"),
+    );
+    write(
+        &tree,
+        "okx.env",
+        format!("OKX_API_KEY={okx_key}\nOKX_SECRET_KEY={okx_secret}\nOKX_PASSPHRASE={okx_pass}\n"),
+    );
+    write(
+        &tree,
+        "kucoin.env",
+        format!("KUCOIN_API_KEY={kc_key}\nKUCOIN_API_SECRET={kc_secret}\nKUCOIN_API_PASSPHRASE={kc_pass}\n"),
+    );
+    write(
+        &tree,
+        "kraken.env",
+        format!("KRAKEN_API_KEY={kr_key}\nKRAKEN_PRIVATE_KEY={kr_secret}\n"),
+    );
+    let server = serve(
+        d,
+        &serde_json::json!({
+            "github": {"live": {}}, "binance": {},
+            "exchanges": {
+                bybit_key.clone(): {"secret": bybit_secret},
+                okx_key.clone(): {"secret": okx_secret, "pass": okx_pass},
+                kc_key.clone(): {"secret": kc_secret, "pass": kc_pass},
+                kr_key.clone(): {"secret": kr_secret},
+            },
+        }),
+    );
+    point_at(&tree, &server, &["bybit", "okx", "kucoin", "kraken"]);
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let verdict = |path: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["path"] == path
+                    && !f["verification"].is_null()
+                    && f["verification"]["status"] != "skipped"
+            })
+            .unwrap_or_else(|| panic!("{path}: {report:#}"))["verification"]
+            .clone()
+    };
+    let v = verdict("bybit.env");
+    assert_eq!(v["status"], "live", "{v}");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["can-trade", "can-withdraw", "ip-restricted"])
+    );
+    let v = verdict("okx.env");
+    assert_eq!(v["status"], "live", "{v}");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["can-trade", "no-ip-restriction"])
+    );
+    let v = verdict("kucoin.env");
+    assert_eq!(v["status"], "live", "{v}");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["can-trade", "can-withdraw", "no-ip-restriction"])
+    );
+    assert_eq!(verdict("kraken.env")["status"], "live");
 }

@@ -5,12 +5,30 @@ another host). Every request is logged, so a test can see that nothing was sent.
 
 usage: verify_server.py STATE.json LOG  (prints the port)
 STATE: {"github": {"live": {TOKEN: LOGIN}, "rate": TOKEN, "error": TOKEN, "junk": TOKEN,
-         "redirect": TOKEN}, "binance": {KEY: {"secret": SECRET, "withdraw": BOOL}}}"""
+         "redirect": TOKEN}, "binance": {KEY: {"secret": SECRET, "withdraw": BOOL}},
+        "aws": {KEY_ID: SECRET}, "bearer": {TOKEN: NAME} (SendGrid, Discord, CoinMarketCap,
+        Mailgun's api:KEY), "exchanges": {KEY: {"secret": SECRET, "pass": PASS}}
+        (Bybit, OKX, KuCoin, Kraken: each checks its own signature scheme)}"""
+import base64
 import hashlib, hmac, http.server, json, sys, urllib.parse
 
 state = json.load(open(sys.argv[1]))
 log = open(sys.argv[2], "a", buffering=1)
 rated = set()
+
+
+def sigv4(secret, method, host, path, query, amz_date):
+    """AWS Signature Version 4 over host and x-amz-date, as AWS's documentation gives it."""
+    pairs = sorted(tuple(p.split("=", 1)) for p in query.split("&") if p)
+    canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
+    empty = hashlib.sha256(b"").hexdigest()
+    canonical = f"{method}\n{path}\n{canonical_query}\nhost:{host}\nx-amz-date:{amz_date}\n\nhost;x-amz-date\n{empty}"
+    scope = f"{amz_date[:8]}/us-east-1/sts/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n" + hashlib.sha256(canonical.encode()).hexdigest()
+    key = ("AWS4" + secret).encode()
+    for part in (amz_date[:8], "us-east-1", "sts", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -33,6 +51,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.github()
         if url.path in ("/api/v3/account", "/sapi/v1/account/apiRestrictions"):
             return self.binance(url)
+        if url.path == "/" and "Action=GetCallerIdentity" in url.query:
+            return self.sts(url)
+        if url.path in ("/v3/scopes", "/v3/domains", "/api/v10/users/@me", "/v1/key/info"):
+            return self.bearer(url.path)
+        if url.path == "/v5/user/query-api":
+            return self.bybit()
+        if url.path == "/api/v5/account/config":
+            return self.okx(url.path)
+        if url.path == "/api/v1/user/api-key":
+            return self.kucoin(url.path)
         self.reply(404, {"message": "Not Found"})
 
     def github(self):
@@ -51,6 +79,101 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if login is None:
             return self.reply(401, {"message": "Bad credentials"})
         self.reply(200, {"login": login, "id": 1}, [("X-OAuth-Scopes", "repo, read:org")])
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0)).decode()
+        log.write(json.dumps({"path": self.path, "headers": dict(self.headers), "body": body}) + "\n")
+        if self.path == "/0/private/Balance":
+            return self.kraken(body)
+        self.reply(404, {"error": ["not found"]})
+
+    def exchange(self, key):
+        return state.get("exchanges", {}).get(key)
+
+    def bybit(self):
+        h = self.headers
+        account = self.exchange(h.get("X-BAPI-API-KEY", ""))
+        if account is None:
+            return self.reply(200, {"retCode": 10003, "retMsg": "API key is invalid."})
+        payload = h.get("X-BAPI-TIMESTAMP", "") + h["X-BAPI-API-KEY"] + h.get("X-BAPI-RECV-WINDOW", "")
+        want = hmac.new(account["secret"].encode(), payload.encode(), hashlib.sha256).hexdigest()
+        if h.get("X-BAPI-SIGN") != want:
+            return self.reply(200, {"retCode": 10004, "retMsg": "error sign!"})
+        self.reply(200, {"retCode": 0, "result": {"readOnly": 0, "ips": ["203.0.113.7"], "userID": 24617703,
+                         "permissions": {"Spot": ["SpotTrade"], "Wallet": ["AccountTransfer", "Withdraw"]}}})
+
+    def okx(self, path):
+        h = self.headers
+        account = self.exchange(h.get("OK-ACCESS-KEY", ""))
+        if account is None:
+            return self.reply(401, {"code": "50111", "msg": "Invalid OK-ACCESS-KEY"})
+        prehash = h.get("OK-ACCESS-TIMESTAMP", "") + "GET" + path
+        want = base64.b64encode(hmac.new(account["secret"].encode(), prehash.encode(), hashlib.sha256).digest()).decode()
+        if h.get("OK-ACCESS-SIGN") != want:
+            return self.reply(401, {"code": "50113", "msg": "Invalid Sign"})
+        if h.get("OK-ACCESS-PASSPHRASE") != account["pass"]:
+            return self.reply(401, {"code": "50105", "msg": "Your OK-ACCESS-PASSPHRASE is incorrect."})
+        self.reply(200, {"code": "0", "data": [{"uid": "44705892343619584", "perm": "read_only,trade", "ip": ""}]})
+
+    def kucoin(self, path):
+        h = self.headers
+        account = self.exchange(h.get("KC-API-KEY", ""))
+        if account is None:
+            return self.reply(401, {"code": "400003", "msg": "KC-API-KEY not exists"})
+        secret = account["secret"].encode()
+        sign = lambda m: base64.b64encode(hmac.new(secret, m.encode(), hashlib.sha256).digest()).decode()
+        if h.get("KC-API-SIGN") != sign(h.get("KC-API-TIMESTAMP", "") + "GET" + path):
+            return self.reply(401, {"code": "400005", "msg": "Invalid KC-API-SIGN"})
+        if h.get("KC-API-PASSPHRASE") != sign(account["pass"]) or h.get("KC-API-KEY-VERSION") != "2":
+            return self.reply(401, {"code": "400004", "msg": "Invalid KC-API-PASSPHRASE"})
+        self.reply(200, {"code": "200000", "data": {"uid": 165111215, "permission": "General,Spot,Withdrawal",
+                                                    "ipWhitelist": ""}})
+
+    def kraken(self, body):
+        h = self.headers
+        account = self.exchange(h.get("API-Key", ""))
+        if account is None:
+            return self.reply(200, {"error": ["EAPI:Invalid key"]})
+        nonce = urllib.parse.parse_qs(body).get("nonce", [""])[0]
+        message = b"/0/private/Balance" + hashlib.sha256((nonce + body).encode()).digest()
+        want = base64.b64encode(hmac.new(base64.b64decode(account["secret"]), message, hashlib.sha512).digest()).decode()
+        if h.get("API-Sign") != want:
+            return self.reply(200, {"error": ["EAPI:Invalid signature"]})
+        self.reply(200, {"error": [], "result": {"ZUSD": "171288.6158"}})
+
+    def sts(self, url):
+        auth = self.headers.get("Authorization", "")
+        amz_date = self.headers.get("X-Amz-Date", "")
+        try:
+            key_id = auth.split("Credential=")[1].split("/")[0]
+            signature = auth.split("Signature=")[1]
+        except IndexError:
+            return self.reply(400, b"<Error><Code>IncompleteSignature</Code></Error>")
+        secret = state.get("aws", {}).get(key_id)
+        if secret is None:
+            return self.reply(403, b"<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>")
+        want = sigv4(secret, "GET", self.headers["Host"], url.path, url.query, amz_date)
+        if signature != want:
+            return self.reply(403, b"<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>")
+        self.reply(200, f"<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/{key_id[-4:]}</Arn><UserId>X</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>".encode())
+
+    def bearer(self, path):
+        auth = self.headers.get("Authorization", "") or self.headers.get("X-CMC_PRO_API_KEY", "")
+        token = auth.split(" ", 1)[-1]
+        if auth.startswith("Basic "):
+            import base64
+            token = base64.b64decode(token).decode().removeprefix("api:")
+        name = state.get("bearer", {}).get(token)
+        if name is None:
+            return self.reply(401, {"errors": [{"message": "authorization required"}]})
+        if path == "/v3/scopes":
+            return self.reply(200, {"scopes": ["mail.send", "alerts.read"]})
+        if path == "/v3/domains":
+            return self.reply(200, {"items": [{"name": name}]})
+        if path == "/v1/key/info":
+            return self.reply(200, {"data": {"plan": {"credit_limit_monthly": 10000},
+                                             "usage": {"current_month": {"credits_left": 9321}}}})
+        self.reply(200, {"username": name, "bot": True})
 
     def binance(self, url):
         key = self.headers.get("X-MBX-APIKEY", "")

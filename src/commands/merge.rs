@@ -45,6 +45,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     let (findings, _) = filter.apply(read);
     let reported = || findings.iter().filter(|f| f.suppressed.is_none());
     let stats = Stats {
+        merged_from: Some(args.reports.len()),
         verified: args.verify.then(|| keyhound::verify::counts(reported())),
         findings: reported().count() as u64,
         by_confidence: [Confidence::High, Confidence::Medium, Confidence::Low]
@@ -72,10 +73,8 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     output.write(|out| report::write(args.format, &report, out))?;
     if !args.quiet {
         eprintln!(
-            "{} merged from {} report{} ({} read, {} duplicates dropped)",
-            stats.findings_line(),
-            args.reports.len(),
-            if args.reports.len() == 1 { "" } else { "s" },
+            "{} ({} read, {} duplicates dropped)",
+            stats.summary(),
             total,
             total - findings.len()
         );

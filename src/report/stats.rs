@@ -58,6 +58,8 @@ pub struct Stats {
     pub verified: Option<[u64; 3]>,
     /// Reported findings by confidence: high, medium, low.
     pub by_confidence: [u64; 3],
+    /// How many reports `keyhound merge` joined (its summary counts only findings).
+    pub merged_from: Option<usize>,
     /// What `files` counts.
     #[serde(skip)]
     pub unit: Unit,
@@ -150,6 +152,9 @@ impl Stats {
         let rate = if secs > 0.0 { mb / secs } else { 0.0 };
         let unit = self.unit.name();
         let mut line = self.findings_line();
+        if let Some(n) = self.merged_from {
+            return format!("{line} merged from {n} report{}", plural(n as u64));
+        }
         let archives = match (self.archives, self.images) {
             (0, _) => String::new(),
             (a, 0) => format!("; {} of them in {a} archive{}", self.members, plural(a)),

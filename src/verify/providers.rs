@@ -72,6 +72,60 @@ const ALL: &[Provider] = &[
         check: stripe,
     },
     Provider {
+        name: "aws",
+        base: "https://sts.amazonaws.com",
+        rules: &["aws-secret-access-key"],
+        check: aws,
+    },
+    Provider {
+        name: "sendgrid",
+        base: "https://api.sendgrid.com",
+        rules: &["sendgrid-api-key"],
+        check: sendgrid,
+    },
+    Provider {
+        name: "mailgun",
+        base: "https://api.mailgun.net",
+        rules: &["mailgun-api-key"],
+        check: mailgun,
+    },
+    Provider {
+        name: "discord",
+        base: "https://discord.com",
+        rules: &["discord-bot-token"],
+        check: discord,
+    },
+    Provider {
+        name: "coinmarketcap",
+        base: "https://pro-api.coinmarketcap.com",
+        rules: &["coinmarketcap-api-key"],
+        check: coinmarketcap,
+    },
+    Provider {
+        name: "bybit",
+        base: "https://api.bybit.com",
+        rules: &["bybit-api-secret"],
+        check: bybit,
+    },
+    Provider {
+        name: "okx",
+        base: "https://www.okx.com",
+        rules: &["okx-api-secret"],
+        check: okx,
+    },
+    Provider {
+        name: "kucoin",
+        base: "https://api.kucoin.com",
+        rules: &["kucoin-api-secret"],
+        check: kucoin,
+    },
+    Provider {
+        name: "kraken",
+        base: "https://api.kraken.com",
+        rules: &["kraken-private-key"],
+        check: kraken,
+    },
+    Provider {
         name: "binance",
         base: "https://api.binance.com",
         rules: &["binance-api-secret"],
@@ -89,6 +143,15 @@ pub const NAMES: &[&str] = &[
     "anthropic",
     "telegram",
     "stripe",
+    "aws",
+    "sendgrid",
+    "mailgun",
+    "discord",
+    "coinmarketcap",
+    "bybit",
+    "okx",
+    "kucoin",
+    "kraken",
     "binance",
 ];
 
@@ -141,6 +204,17 @@ fn get_json(
     json(&r).map(Ok)
 }
 
+/// The strings of a JSON array (none when it is not one).
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn json(reply: &Reply) -> Result<serde_json::Value, String> {
     reply
         .json()
@@ -188,14 +262,7 @@ fn gitlab(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
         Ok(body) => body,
         Err(verdict) => return Ok(verdict),
     };
-    let scopes = body["scopes"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let scopes = strings(&body["scopes"]);
     let who = match (field(&body, &["name"]), field(&body, &["user_id"])) {
         (Some(name), Some(user)) => Some(format!("{name} (user {user})")),
         (name, user) => name.or(user),
@@ -312,13 +379,9 @@ fn stripe(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
 /// signed with HMAC-SHA256, for the trading and withdrawal rights; then the key's IP
 /// restriction (`/sapi/v1/account/apiRestrictions`).
 fn binance(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
-    let Some(key) = f.paired.iter().find(|p| p.rule_id == "binance-api-key") else {
-        return Ok(Verification {
-            status: Status::Skipped,
-            identity: None,
-            permissions: Vec::new(),
-            detail: Some("no API key beside the secret: a signed call needs both".into()),
-        });
+    let key = match half(f, "binance-api-key", "API key") {
+        Ok(k) => k,
+        Err(verdict) => return Ok(verdict),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -329,7 +392,7 @@ fn binance(http: &Http, base: &str, f: &Finding) -> Result<Verification, String>
         http.call(
             "GET",
             &format!("{base}{path}?{query}&signature={signature}"),
-            &[("X-MBX-APIKEY", key.secret.clone())],
+            &[("X-MBX-APIKEY", key.to_string())],
             None,
         )
     };
@@ -374,4 +437,391 @@ fn binance(http: &Http, base: &str, f: &Finding) -> Result<Verification, String>
         detail,
         ..Verification::live(field(&body, &["uid"]).map(|u| format!("uid {u}")), rights)
     })
+}
+
+/// The other half of a pair, by rule, or a verdict that the call cannot be made without it.
+fn half<'a>(f: &'a Finding, rule: &str, what: &str) -> Result<&'a str, Verification> {
+    f.paired
+        .iter()
+        .find(|p| p.rule_id == rule)
+        .map(|p| p.secret.as_str())
+        .ok_or_else(|| Verification {
+            status: Status::Skipped,
+            identity: None,
+            permissions: Vec::new(),
+            detail: Some(format!(
+                "no {what} beside the secret: a signed call needs both"
+            )),
+        })
+}
+
+/// An XML element's text, for the one AWS answer read here.
+fn xml_text(body: &str, tag: &str) -> Option<String> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = body[start..].find(&format!("</{tag}>"))? + start;
+    Some(body[start..end].to_string())
+}
+
+/// STS `GetCallerIdentity`, signed with Signature Version 4: the account and the ARN.
+fn aws(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let key = match half(f, "aws-access-key-id", "access key id") {
+        Ok(k) => k,
+        Err(verdict) => return Ok(verdict),
+    };
+    let host = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let amz_date: String = crate::time::iso8601(now, 0)[..19]
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        + "Z";
+    let query = [("Action", "GetCallerIdentity"), ("Version", "2011-06-15")];
+    let empty = sign::sha256_hex(b"");
+    let request = sign::SigV4 {
+        method: "GET",
+        host,
+        path: "/",
+        query: &query,
+        amz_date: &amz_date,
+        region: "us-east-1",
+        service: "sts",
+        payload_hash: &empty,
+    };
+    let auth = request.authorization(key, &f.secret);
+    let r = http.call(
+        "GET",
+        &format!("{base}/?{}", request.canonical_query()),
+        &[("Authorization", auth), ("X-Amz-Date", amz_date.clone())],
+        None,
+    )?;
+    if r.status == 200 {
+        let account = xml_text(&r.body, "Account");
+        let arn = xml_text(&r.body, "Arn");
+        return Ok(Verification::live(
+            arn.or(account.map(|a| format!("account {a}"))),
+            Vec::new(),
+        ));
+    }
+    let code = xml_text(&r.body, "Code").unwrap_or_default();
+    if r.status == 403
+        && matches!(
+            code.as_str(),
+            "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken" | "AccessDenied"
+        )
+    {
+        return Ok(Verification {
+            status: Status::Invalid,
+            identity: None,
+            permissions: Vec::new(),
+            detail: Some(code),
+        });
+    }
+    Err(format!("HTTP {} {code}", r.status))
+}
+
+/// `GET /v3/scopes`: what the key may do.
+fn sendgrid(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let url = format!("{base}/v3/scopes");
+    Ok(get_json(http, &url, &[bearer(&f.secret)], &[401, 403])?
+        .map(|body| Verification::live(None, strings(&body["scopes"])))
+        .unwrap_or_else(|verdict| verdict))
+}
+
+/// `GET /v3/domains` with `api:KEY`: the account's sending domains.
+fn mailgun(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", f.secret));
+    let headers = [("Authorization", format!("Basic {basic}"))];
+    Ok(
+        get_json(http, &format!("{base}/v3/domains"), &headers, &[401, 403])?
+            .map(|body| {
+                let domains = body["items"].as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|d| d["name"].as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                Verification::live(domains.filter(|d| !d.is_empty()), Vec::new())
+            })
+            .unwrap_or_else(|verdict| verdict),
+    )
+}
+
+/// `GET /api/v10/users/@me` as the bot.
+fn discord(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let url = format!("{base}/api/v10/users/@me");
+    let headers = [("Authorization", format!("Bot {}", f.secret))];
+    Ok(get_json(http, &url, &headers, &[401])?
+        .map(|body| Verification::live(field(&body, &["username"]), Vec::new()))
+        .unwrap_or_else(|verdict| verdict))
+}
+
+/// `GET /v1/key/info`: the plan and the credits left this month.
+fn coinmarketcap(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let url = format!("{base}/v1/key/info");
+    let headers = [("X-CMC_PRO_API_KEY", f.secret.clone())];
+    Ok(get_json(http, &url, &headers, &[401, 403])?
+        .map(|body| {
+            let plan = &body["data"]["plan"];
+            let mut about = Vec::new();
+            if let Some(left) = body["data"]["usage"]["current_month"]["credits_left"].as_i64() {
+                about.push(format!("{left} credits left this month"));
+            }
+            let name = plan["credit_limit_monthly"]
+                .as_i64()
+                .map(|n| format!("plan of {n} credits a month"));
+            Verification::live(name, about)
+        })
+        .unwrap_or_else(|verdict| verdict))
+}
+
+/// The key and the passphrase paired with an exchange's secret (`EXCHANGE-api-key`,
+/// `EXCHANGE-api-passphrase`).
+fn key_and_passphrase<'a>(
+    f: &'a Finding,
+    exchange: &str,
+) -> Result<(&'a str, &'a str), Verification> {
+    let key = half(f, &format!("{exchange}-api-key"), "API key")?;
+    let pass = half(f, &format!("{exchange}-api-passphrase"), "passphrase")?;
+    Ok((key, pass))
+}
+
+fn now_millis() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis())
+}
+
+/// A rejected key, with the provider's words.
+fn invalid(detail: String) -> Verification {
+    Verification {
+        status: Status::Invalid,
+        identity: None,
+        permissions: Vec::new(),
+        detail: Some(detail),
+    }
+}
+
+/// The rights an exchange key holds, as keyhound names them.
+fn rights(trade: bool, withdraw: bool, ip_restricted: Option<bool>) -> Vec<String> {
+    let mut out = Vec::new();
+    if trade {
+        out.push("can-trade".to_string());
+    }
+    if withdraw {
+        out.push("can-withdraw".to_string());
+    }
+    match ip_restricted {
+        Some(true) => out.push("ip-restricted".into()),
+        Some(false) => out.push("no-ip-restriction".into()),
+        None => {}
+    }
+    out
+}
+
+/// Bybit v5 `GET /v5/user/query-api`, signed (HMAC-SHA256 of timestamp, key and receive
+/// window): the key's permissions, read-only flag and IP list.
+fn bybit(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let key = match half(f, "bybit-api-key", "API key") {
+        Ok(k) => k,
+        Err(verdict) => return Ok(verdict),
+    };
+    let ts = now_millis().to_string();
+    let window = "5000";
+    let sign = sign::hmac_sha256_hex(f.secret.as_bytes(), format!("{ts}{key}{window}").as_bytes());
+    let r = http.call(
+        "GET",
+        &format!("{base}/v5/user/query-api"),
+        &[
+            ("X-BAPI-API-KEY", key.to_string()),
+            ("X-BAPI-TIMESTAMP", ts),
+            ("X-BAPI-RECV-WINDOW", window.into()),
+            ("X-BAPI-SIGN", sign),
+        ],
+        None,
+    )?;
+    let body = json(&r)?;
+    match body["retCode"].as_i64() {
+        Some(0) => {}
+        // 10003: the key is invalid; 10004: the signature is (so the secret is not its).
+        Some(code @ 10003..=10005) => {
+            return Ok(invalid(format!("Bybit retCode {code}")));
+        }
+        other => return Err(format!("HTTP {}, Bybit retCode {other:?}", r.status)),
+    }
+    let result = &body["result"];
+    let perms = &result["permissions"];
+    let any = |group: &str| perms[group].as_array().is_some_and(|a| !a.is_empty());
+    let trade = result["readOnly"] == 0
+        && ["Spot", "ContractTrade", "Derivatives", "Options"]
+            .iter()
+            .any(|g| any(g));
+    let withdraw = perms["Wallet"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|p| p == "Withdraw"))
+        || any("Withdraw");
+    let ips = result["ips"].as_array();
+    let restricted = ips.map(|a| !a.iter().any(|ip| ip == "*"));
+    Ok(Verification::live(
+        field(result, &["userID"]).map(|u| format!("user {u}")),
+        rights(trade, withdraw, restricted),
+    ))
+}
+
+/// An ISO 8601 time in milliseconds, as OKX wants it (`2020-12-08T09:08:57.715Z`).
+fn iso_millis(ms: u128) -> String {
+    let secs = (ms / 1000) as i64;
+    let base = crate::time::iso8601(secs, 0);
+    format!("{}.{:03}Z", &base[..19], ms % 1000)
+}
+
+/// OKX `GET /api/v5/account/config`, signed (base64 HMAC-SHA256 of time, method and path)
+/// with the passphrase: the uid and `perm` (read_only, trade, withdraw).
+fn okx(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let (key, pass) = match key_and_passphrase(f, "okx") {
+        Ok(halves) => halves,
+        Err(verdict) => return Ok(verdict),
+    };
+    let path = "/api/v5/account/config";
+    let ts = iso_millis(now_millis());
+    let sign = sign::hmac_sha256_base64(f.secret.as_bytes(), format!("{ts}GET{path}").as_bytes());
+    let r = http.call(
+        "GET",
+        &format!("{base}{path}"),
+        &[
+            ("OK-ACCESS-KEY", key.to_string()),
+            ("OK-ACCESS-SIGN", sign),
+            ("OK-ACCESS-TIMESTAMP", ts),
+            ("OK-ACCESS-PASSPHRASE", pass.to_string()),
+        ],
+        None,
+    )?;
+    let body = json(&r)?;
+    let code = body["code"].as_str().unwrap_or("");
+    if code != "0" {
+        // 50111 key, 50113 signature, 50105 passphrase: this key does not work.
+        if matches!(code, "50111" | "50113" | "50105" | "50100" | "50101") {
+            return Ok(invalid(format!("OKX code {code}")));
+        }
+        return Err(format!("HTTP {}, OKX code {code}", r.status));
+    }
+    let config = &body["data"][0];
+    let perm = config["perm"].as_str().unwrap_or("");
+    let has = |p: &str| perm.split(',').any(|x| x.trim() == p);
+    let ip = config["ip"].as_str().map(|ip| !ip.trim().is_empty());
+    Ok(Verification::live(
+        field(config, &["uid"]).map(|u| format!("uid {u}")),
+        rights(has("trade"), has("withdraw"), ip),
+    ))
+}
+
+/// KuCoin `GET /api/v1/user/api-key`, signed (base64 HMAC-SHA256 of time, method and path;
+/// key version 2, the passphrase signed too): the key's permissions and IP whitelist.
+fn kucoin(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    let (key, pass) = match key_and_passphrase(f, "kucoin") {
+        Ok(halves) => halves,
+        Err(verdict) => return Ok(verdict),
+    };
+    let path = "/api/v1/user/api-key";
+    let ts = now_millis().to_string();
+    let secret = f.secret.as_bytes();
+    let r = http.call(
+        "GET",
+        &format!("{base}{path}"),
+        &[
+            ("KC-API-KEY", key.to_string()),
+            (
+                "KC-API-SIGN",
+                sign::hmac_sha256_base64(secret, format!("{ts}GET{path}").as_bytes()),
+            ),
+            ("KC-API-TIMESTAMP", ts),
+            (
+                "KC-API-PASSPHRASE",
+                sign::hmac_sha256_base64(secret, pass.as_bytes()),
+            ),
+            ("KC-API-KEY-VERSION", "2".into()),
+        ],
+        None,
+    )?;
+    let body = json(&r)?;
+    let code = body["code"].as_str().unwrap_or("");
+    if code != "200000" {
+        // 400003 key, 400004 passphrase, 400005 signature.
+        if matches!(code, "400003" | "400004" | "400005") {
+            return Ok(invalid(format!("KuCoin code {code}")));
+        }
+        return Err(format!("HTTP {}, KuCoin code {code}", r.status));
+    }
+    let data = &body["data"];
+    let perm = data["permission"].as_str().unwrap_or("");
+    let has = |p: &str| perm.split(',').any(|x| x.trim().eq_ignore_ascii_case(p));
+    let ip = data["ipWhitelist"].as_str().map(|ip| !ip.trim().is_empty());
+    Ok(Verification::live(
+        field(data, &["uid"]).map(|u| format!("uid {u}")),
+        rights(
+            has("spot") || has("futures") || has("margin"),
+            has("withdrawal"),
+            ip,
+        ),
+    ))
+}
+
+/// Kraken `POST /0/private/Balance` with a nonce, signed (`API-Sign`: HMAC-SHA512 under the
+/// base64-decoded secret of the path and the SHA-256 of nonce and body): a read-only call.
+fn kraken(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let key = match half(f, "kraken-api-key", "API key") {
+        Ok(k) => k,
+        Err(verdict) => return Ok(verdict),
+    };
+    let Ok(secret) = base64::engine::general_purpose::STANDARD.decode(f.secret.trim()) else {
+        return Ok(Verification {
+            status: Status::Skipped,
+            identity: None,
+            permissions: Vec::new(),
+            detail: Some("the private key is not base64: not sent".into()),
+        });
+    };
+    let path = "/0/private/Balance";
+    let nonce = now_millis().to_string();
+    let body = format!("nonce={nonce}");
+    let mut message = path.as_bytes().to_vec();
+    message.extend_from_slice(&sha2::Sha256::digest(format!("{nonce}{body}").as_bytes()));
+    let r = http.call(
+        "POST",
+        &format!("{base}{path}"),
+        &[
+            ("API-Key", key.to_string()),
+            ("API-Sign", sign::hmac_sha512_base64(&secret, &message)),
+            ("Content-Type", "application/x-www-form-urlencoded".into()),
+        ],
+        Some(&body),
+    )?;
+    let reply = json(&r)?;
+    let errors = strings(&reply["error"]);
+    if errors.is_empty() && r.status == 200 {
+        return Ok(Verification {
+            detail: Some("can read balances (Kraken says no more without trying)".into()),
+            ..Verification::live(None, Vec::new())
+        });
+    }
+    if errors
+        .iter()
+        .any(|e| e == "EAPI:Invalid key" || e == "EAPI:Invalid signature")
+    {
+        return Ok(invalid(errors.join(", ")));
+    }
+    Err(format!(
+        "HTTP {}, Kraken says {}",
+        r.status,
+        errors.join(", ")
+    ))
 }

@@ -44,13 +44,21 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Runs keyhound ARGS, which find something (exit 1). */
+function keyhound(args) {
+  const run = spawnSync(KEYHOUND, args, { cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(run.status, 1, `keyhound ${args.join(' ')}: exit ${run.status} (1 = findings)\n${run.stderr}`);
+}
+
 /** Runs keyhound ARGS writing an HTML page; returns the page's path and source. */
 function report(args, name) {
   const out = join(tmp, name);
-  const run = spawnSync(KEYHOUND, [...args, '--no-config', '--format', 'html', '-o', out], {
-    cwd: tmp, encoding: 'utf8', maxBuffer: 1 << 26,
-  });
-  assert.equal(run.status, 1, `keyhound ${args.join(' ')}: exit ${run.status} (1 = findings)\n${run.stderr}`);
+  keyhound([...args, '--no-config', '--format', 'html', '-o', out]);
+  return written(out);
+}
+
+/** The HTML page keyhound wrote at OUT (in KEYHOUND_HTML_TEMPLATE, if set). */
+function written(out) {
   let html = readFileSync(out, 'utf8');
   if (TEMPLATE) {
     const start = html.indexOf(DATA_OPEN) + DATA_OPEN.length;
@@ -112,6 +120,15 @@ const shown = async (page) => Number((await page.textContent('#shown')).replace(
 const rowOrder = (page) => page.$$eval('.row', (rows) =>
   rows.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top)).map((r) => Number(r.dataset.index)));
 
+/** A page whose findings carry no `verification` shows nothing of it: as before --verify. */
+async function noVerification(page) {
+  assert.equal(await page.locator('[data-sort=verification]').count(), 0, 'a Verified column');
+  assert.equal(await page.locator('.row .ver').count(), 0, 'Verified cells');
+  assert.equal(await page.locator('svg[data-chart=verification]').count(), 0, 'a verification chart');
+  assert.ok(await page.locator('#ver').isHidden(), 'verification boxes');
+  assert.equal(await page.getAttribute('[data-sort=confidence]', 'aria-sort'), 'descending');
+}
+
 test('25,000 findings: rendered in time, all counted, none unmasked', { timeout: 90_000 }, async () => {
   const dir = join(tmp, 'tree');
   const secrets = writeTree(dir, 2500);
@@ -132,6 +149,7 @@ test('25,000 findings: rendered in time, all counted, none unmasked', { timeout:
   assert.equal(Number((await page.textContent('#total')).replace(/\D/g, '')), n);
   const drawn = await page.locator('.row').count();
   assert.ok(drawn > 10 && drawn < 200, `${drawn} rows in the DOM: not virtualised`);
+  await noVerification(page);
   await page.screenshot({ path: join(SHOTS, 'big-1366x768.png') });
 
   // The last row can be scrolled to.
@@ -172,6 +190,44 @@ test('25,000 findings: rendered in time, all counted, none unmasked', { timeout:
   const narrow = await open(url, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
   await narrow.page.screenshot({ path: join(SHOTS, 'big-390x844.png') });
   await narrow.context.close();
+
+  // The same findings, each with a verification (as --verify writes them), in time too.
+  const json = join(tmp, 'big.json');
+  keyhound(['scan', dir, '--no-config', '-f', 'json', '-o', json]);
+  const stored = JSON.parse(readFileSync(json, 'utf8'));
+  const STATUS = ['invalid', 'error', 'skipped'];
+  stored.forEach((x, i) => {
+    x.verification = i % 7 === 0
+      ? { status: 'live', identity: `user${i}`, permissions: i % 14 === 0 ? ['can-trade', 'can-withdraw'] : ['repo'] }
+      : { status: STATUS[i % 3], detail: `answer ${i}` };
+  });
+  writeFileSync(json, JSON.stringify(stored));
+  const vout = join(tmp, 'big-verified.html');
+  keyhound(['merge', json, '-f', 'html', '-o', vout]);
+  const v = written(vout);
+  assert.deepEqual(leaked(v.html, secrets), [], 'secrets in the verified page source');
+  const vp = await open(v.url, { width: 1366, height: 768 });
+  const vready = Number(await vp.page.evaluate(() => document.documentElement.dataset.ready));
+  console.log(`# ${n} verified findings ready in ${vready.toFixed(0)} ms`);
+  assert.ok(vready < BUDGET_MS, `verified: ready after ${vready.toFixed(0)} ms (budget ${BUDGET_MS} ms)`);
+  assert.equal(await vp.page.textContent('.row .ver .badge'), 'live');
+  const vtiming = await vp.page.evaluate(() => {
+    let t = performance.now();
+    document.querySelector('#ver input[value=invalid]').click();
+    const facet = performance.now() - t;
+    const left = document.getElementById('shown').textContent;
+    t = performance.now();
+    document.querySelector('[data-sort=verification] button').click();
+    const sort = performance.now() - t;
+    return { facet, sort, left };
+  });
+  console.log(`# verified: facet ${vtiming.facet.toFixed(0)} ms, sort ${vtiming.sort.toFixed(0)} ms`);
+  const vf = pageData(v.html).findings;
+  assert.equal(Number(vtiming.left.replace(/\D/g, '')), vf.filter((x) => x.verification.status !== 'invalid').length);
+  assert.ok(vtiming.facet < 300, `facet took ${vtiming.facet} ms`);
+  assert.ok(vtiming.sort < 600, `sort took ${vtiming.sort} ms`);
+  assert.deepEqual(vp.errors, []);
+  await vp.context.close();
 });
 
 test('a history report: authors, links, sorting, grouping, filters, details', { timeout: 60_000 }, async () => {
@@ -186,6 +242,7 @@ test('a history report: authors, links, sorting, grouping, filters, details', { 
   const total = f.length;
   assert.equal(total, 6, JSON.stringify(f.map((x) => x.rule_id + ' ' + x.path)));
   assert.equal(await shown(page), total);
+  await noVerification(page);
 
   // By author, as the data says and as the repository was made.
   const bars = await page.$$eval('svg[data-chart=author] .bar[data-key]', (gs) =>
@@ -320,4 +377,149 @@ test('a history report: authors, links, sorting, grouping, filters, details', { 
   await pre.page.screenshot({ path: join(SHOTS, 'small-detail-390x844.png') });
   assert.deepEqual(pre.errors, []);
   await pre.context.close();
+});
+
+test('verified findings (--verify, read back by merge): column, chart, boxes, details', { timeout: 60_000 }, async () => {
+  // The real binary's JSON, with what --verify would have added, merged into a page.
+  const dir = join(tmp, 'verify-tree');
+  const secrets = writeTree(dir, 2);
+  const json = join(tmp, 'r.json');
+  keyhound(['scan', dir, '--no-config', '-f', 'json', '-o', json]);
+  const stored = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(stored.length, 20);
+  assert.ok(stored.every((x) => !x.verification), 'verification without --verify');
+  // Location order: the live one last, so the page (not the data) must put it first.
+  stored.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  const LIVE = stored.length - 1, INVALID = 0, ERROR = 5;
+  stored[LIVE].verification = { status: 'live', identity: 'octocat', permissions: ['can-trade', 'can-withdraw'] };
+  stored[INVALID].verification = { status: 'invalid', detail: 'HTTP 401 Bad credentials' };
+  // What a provider answers is data too: markup in it stays text.
+  stored[ERROR].verification = { status: 'error', detail: 'HTTP 503 <img src=x onerror=__pwned=1>' };
+  writeFileSync(json, JSON.stringify(stored));
+  const out = join(tmp, 'v.html');
+  keyhound(['merge', json, '-f', 'html', '-o', out]);
+  const { html, url } = written(out);
+  assert.deepEqual(leaked(html, secrets), [], 'secrets in the page source');
+
+  const f = pageData(html).findings;
+  assert.equal(f.length, 20);
+  const at = (status) => f.findIndex((x) => x.verification?.status === status);
+  const live = at('live'), invalid = at('invalid'), error = at('error');
+  assert.ok(live >= 0 && invalid >= 0 && error >= 0, 'merge dropped a verification');
+  assert.deepEqual(f[live].verification.permissions, ['can-trade', 'can-withdraw']);
+  const status = (x) => x.verification?.status || 'unverified';
+  const want = count(f.map(status));
+  assert.deepEqual(want, { live: 1, invalid: 1, error: 1, unverified: 17 });
+
+  const { context, page, errors } = await open(url, { width: 1366, height: 768 });
+  assert.equal(await shown(page), 20);
+
+  // The Verified column: first, and the default order, live first.
+  const heads = await page.$$eval('#head [data-sort]', (cs) => cs.map((c) => c.dataset.sort));
+  assert.equal(heads[0], 'verification');
+  assert.equal(await page.textContent('[data-sort=verification] .long'), 'Verified');
+  assert.equal(await page.getAttribute('[data-sort=verification]', 'aria-sort'), 'descending');
+  assert.equal(await page.locator('.row').count(), 20);
+  const order = await rowOrder(page);
+  assert.equal(order[0], live, 'live is not first');
+  assert.equal(order[1], error, 'no answer comes before not verified');
+  assert.equal(order.at(-1), invalid, 'invalid is not last');
+  const badges = await page.$$eval('.row .ver .badge:first-child', (bs) => bs.map((b) => b.textContent));
+  assert.deepEqual(count(badges), want);
+  const style = (i) => page.$eval(`.row[data-index="${i}"] .ver .badge`, (b) => {
+    const s = getComputedStyle(b);
+    return { weight: s.fontWeight, color: s.color, cls: b.className };
+  });
+  const [liveStyle, invalidStyle, errorStyle] = [await style(live), await style(invalid), await style(error)];
+  assert.equal(liveStyle.weight, '700');
+  assert.equal(liveStyle.color, await page.evaluate(() => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--high)';
+    document.body.append(probe);
+    const c = getComputedStyle(probe).color;
+    probe.remove();
+    return c;
+  }), 'live is not in the high (red) colour');
+  assert.notEqual(invalidStyle.color, liveStyle.color);
+  assert.notEqual(errorStyle.color, liveStyle.color);
+  assert.equal(await page.textContent(`.row[data-index="${live}"] .ver .badge.right`), 'withdraw');
+  assert.match(await page.getAttribute(`.row[data-index="${live}"] .ver`, 'title'), /octocat[\s\S]*can-withdraw/);
+
+  // The chart counts each status; a bar shows only its findings, a second click all again.
+  const bars = await page.$$eval('svg[data-chart=verification] .bar[data-key]', (gs) =>
+    Object.fromEntries(gs.map((g) => [g.dataset.key, Number(g.dataset.count)])));
+  assert.deepEqual(bars, want);
+  assert.equal(await page.$eval('#charts .card h2', (h) => h.firstChild.textContent), 'By verification');
+  await page.locator('svg[data-chart=verification] .bar[data-key=live]').click();
+  assert.equal(await shown(page), 1);
+  assert.deepEqual(await rowOrder(page), [live]);
+  await page.locator('svg[data-chart=verification] .bar.on').click();
+  assert.equal(await shown(page), 20);
+
+  // The boxes: unchecking invalid hides it, and says so; Reset shows all again.
+  assert.ok(await page.locator('#ver').isVisible());
+  const boxes = await page.$$eval('#ver input', (cs) => cs.map((c) => c.value));
+  assert.deepEqual(boxes, ['live', 'error', 'unverified', 'invalid']);
+  await page.uncheck('#ver input[value=invalid]');
+  assert.equal(await shown(page), 19);
+  assert.equal(await page.locator('.row .ver .badge', { hasText: /^invalid$/ }).count(), 0);
+  assert.equal(await page.locator(`.row[data-index="${invalid}"]`).count(), 0);
+  await page.uncheck('#ver input[value=unverified]');
+  assert.equal(await shown(page), 2);
+  await page.locator('#facets button', { hasText: 'Reset' }).click();
+  assert.equal(await shown(page), 20);
+  assert.ok(await page.isChecked('#ver input[value=invalid]'));
+
+  // Sorting by it both ways.
+  await page.locator('[data-sort=location] button').click();
+  assert.notEqual((await rowOrder(page))[0], live);
+  await page.locator('[data-sort=verification] button').click();
+  assert.equal((await rowOrder(page))[0], live);
+  await page.locator('[data-sort=verification] button').click();
+  assert.equal(await page.getAttribute('[data-sort=verification]', 'aria-sort'), 'ascending');
+  assert.equal((await rowOrder(page))[0], invalid);
+  assert.equal((await rowOrder(page)).at(-1), live);
+  await page.locator('[data-sort=verification] button').click();
+  assert.equal((await rowOrder(page))[0], live);
+  await page.screenshot({ path: join(SHOTS, 'verified-1366x768.png') });
+
+  // Details: the verification first, and what the key can do before all else.
+  await page.locator(`.row[data-index="${live}"]`).click();
+  const panel = page.locator('#detail');
+  await panel.waitFor({ state: 'visible' });
+  assert.equal(await panel.locator('.sec').first().textContent(), 'Verification');
+  const risks = await panel.locator('.risk').allTextContents();
+  assert.deepEqual(risks, ['can withdraw funds', 'can trade']);
+  const text = await panel.textContent();
+  for (const s of ['can withdraw', 'octocat', 'can-withdraw', 'can-trade', 'revoke it now']) {
+    assert.ok(text.includes(s), `details lack ${s}`);
+  }
+  assert.ok(text.indexOf('can withdraw funds') < text.indexOf('Confidence'), 'rights after the rest');
+  assert.deepEqual(await panel.locator('.perm').allTextContents(), ['can-withdraw', 'can-trade']);
+  assert.equal(await panel.locator('.perm.danger').textContent(), 'can-withdraw');
+  await page.screenshot({ path: join(SHOTS, 'verified-detail-1366x768.png') });
+  await page.keyboard.press('Escape');
+  await page.locator(`.row[data-index="${invalid}"]`).click();
+  const dead = await panel.textContent();
+  assert.ok(dead.includes('HTTP 401 Bad credentials') && dead.includes('rejected'), dead);
+  assert.equal(await panel.locator('.risk').count(), 0);
+  await page.keyboard.press('Escape');
+  await page.locator(`.row[data-index="${error}"]`).click();
+  assert.ok((await panel.textContent()).includes('HTTP 503 <img src=x onerror=__pwned=1>'));
+  await page.keyboard.press('Escape');
+  // One with none has no such section.
+  const none = f.findIndex((x) => !x.verification);
+  await page.locator(`.row[data-index="${none}"]`).click();
+  assert.equal(await panel.locator('.sec', { hasText: 'Verification' }).count(), 0);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('img').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const narrow = await open(url, { width: 390, height: 844 }, { isMobile: true, hasTouch: true });
+  assert.equal((await rowOrder(narrow.page))[0], live);
+  await narrow.page.screenshot({ path: join(SHOTS, 'verified-390x844.png') });
+  assert.deepEqual(narrow.errors, []);
+  await narrow.context.close();
 });

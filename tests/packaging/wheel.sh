@@ -12,11 +12,12 @@
 #    and clean commits pass.
 #
 # Run from the repository root; .ci/run runs it after the release build, whose compiled
-# crates maturin reuses. The crates come from cargo's cache (maturin runs cargo --offline):
-# on a fresh machine run `cargo fetch --locked` first. KEYHOUND_WHEEL=path/to.whl tests that
+# crates maturin reuses. `cargo fetch` fills cargo's cache first, then maturin runs cargo
+# --offline. KEYHOUND_WHEEL=path/to.whl tests that
 # wheel instead of building one (a wheel from the release workflow, say).
 #
-# Network: pip downloads maturin, pre-commit, setuptools and wheel from PyPI; nothing else.
+# Network: pip downloads maturin, pre-commit, setuptools and wheel from PyPI, and cargo the
+# crates of Cargo.lock from crates.io; nothing else.
 #
 # pre-commit clones this checkout at HEAD (`git rev-parse HEAD`), so the hooks it runs are
 # the committed .pre-commit-hooks.yaml and pyproject.toml: uncommitted changes to either are
@@ -101,6 +102,9 @@ else
   mkvenv "$work/maturin"
   pip_install "$work/maturin" "maturin==$MATURIN_VERSION"
   rm -f "$wheels"/keyhound_cli-*.whl
+  # `cargo fetch` first: maturin's `cargo metadata` wants every platform's crates in the
+  # cache (a plain build downloads the host's only), then it builds offline.
+  cargo fetch --locked --quiet
   if (cd python/keyhound && "$work/maturin/bin/maturin" build --release --locked --offline \
     --out "$wheels") >"$work/maturin.log" 2>&1; then
     ok "maturin build --release --locked (python/keyhound)"
