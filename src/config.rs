@@ -121,6 +121,8 @@ struct RawVerify {
     /// Provider → base URL (GitHub Enterprise, GitLab self-managed, a test server).
     #[serde(default)]
     endpoints: std::collections::HashMap<String, String>,
+    /// Seconds one call may take, in all (default 10).
+    timeout: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -436,7 +438,7 @@ impl Config {
             }
         }
         all.retain(|r| !raw.extend.disable.contains(&r.id));
-        let endpoints = crate::verify::Endpoints::new(raw.verify.endpoints)
+        let endpoints = crate::verify::Endpoints::new(raw.verify.endpoints, raw.verify.timeout)
             .map_err(|e| format!("{file}: {e}"))?;
         let allowlists = raw
             .allowlists

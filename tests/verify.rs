@@ -466,3 +466,174 @@ fn exchange_keys_are_signed_as_each_exchange_asks_and_their_rights_reported() {
     );
     assert_eq!(verdict("kraken.env")["status"], "live");
 }
+
+#[test]
+fn twilio_pairs_and_a_provider_that_does_not_answer_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hex = b"0123456789abcdef";
+    let (sid, token) = (format!("AC{}", random_from(hex, 32)), random_from(hex, 32));
+    let slow = github_pat();
+    let tree = d.join("tree");
+    write(
+        &tree,
+        "twilio.env",
+        format!("TWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={token}\n"),
+    );
+    write(&tree, "slow.env", format!("GITHUB_TOKEN={slow}\n"));
+    let server = serve(
+        d,
+        &serde_json::json!({"github": {"live": {}, "slow": slow}, "binance": {},
+                            "twilio": {sid.clone(): token}}),
+    );
+    point_at(&tree, &server, &["twilio", "github"]);
+    // One second a call: the stand-in takes three to answer the slow token.
+    let mut config = std::fs::read_to_string(tree.join(".keyhound.toml")).unwrap();
+    config.insert_str(0, "[verify]\ntimeout = 1\n\n");
+    std::fs::write(tree.join(".keyhound.toml"), config).unwrap();
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let at = |rule: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("{rule}: {report:#}"))["verification"]
+            .clone()
+    };
+    let v = at("twilio-auth-token");
+    assert_eq!(
+        (v["status"].as_str(), v["identity"].as_str()),
+        (Some("live"), Some("Acme prod")),
+        "{v}"
+    );
+    let v = at("github-pat-classic");
+    assert_eq!(v["status"], "error", "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("time"),
+        "{v}"
+    );
+}
+
+#[test]
+fn coinbase_keys_sign_an_es256_jwt_for_the_one_request() {
+    use p256::ecdsa::signature::Verifier as _;
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let seed = sha2::Sha256::digest(github_pat().as_bytes());
+    let key = p256::SecretKey::from_slice(&seed).unwrap();
+    let pem = key.to_sec1_pem(p256::pkcs8::LineEnding::LF).unwrap();
+    let name = format!("organizations/{}/apiKeys/{}", uuid(), uuid());
+    let tree = d.join("tree");
+    // As Coinbase's download holds it: JSON, newlines escaped.
+    write(
+        &tree,
+        "cdp_api_key.json",
+        serde_json::json!({"name": name, "privateKey": pem.as_str()}).to_string(),
+    );
+    let server = serve(
+        d,
+        &serde_json::json!({"github": {"live": {}}, "binance": {}}),
+    );
+    point_at(&tree, &server, &["coinbase"]);
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let v = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "coinbase-cdp-ec-private-key")
+        .unwrap_or_else(|| panic!("{report:#}"))["verification"]
+        .clone();
+    assert_eq!(v["status"], "live", "{v}");
+    assert_eq!(
+        v["permissions"],
+        serde_json::json!(["can-view", "can-trade", "can-withdraw"])
+    );
+    // The JWT the stand-in got: signed by this key, for this request only.
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    let jwt = entry["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())
+        .unwrap()
+        .trim_start_matches("Bearer ")
+        .to_string();
+    let (message, signature) = jwt.rsplit_once('.').unwrap();
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let signature = base64::Engine::decode(&b64, signature).unwrap();
+    let signature = p256::ecdsa::Signature::from_slice(&signature).unwrap();
+    let public = p256::ecdsa::VerifyingKey::from(p256::ecdsa::SigningKey::from(key));
+    assert!(public.verify(message.as_bytes(), &signature).is_ok());
+    let claims = message.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::Engine::decode(&b64, claims).unwrap()).unwrap();
+    assert_eq!(claims["sub"], name.as_str());
+    assert_eq!(claims["iss"], "cdp");
+    assert_eq!(
+        claims["uri"],
+        format!(
+            "GET 127.0.0.1:{}/api/v3/brokerage/key_permissions",
+            server.port
+        )
+    );
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["nbf"].as_u64().unwrap(),
+        120
+    );
+}
+
+#[test]
+fn a_key_that_failed_its_structure_check_is_never_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A classic token whose checksum is wrong: its last six characters changed.
+    let good = github_pat();
+    let bad = format!(
+        "{}{}",
+        &good[..good.len() - 6],
+        if good.ends_with("zzzzzz") {
+            "yyyyyy"
+        } else {
+            "zzzzzz"
+        }
+    );
+    let tree = d.join("tree");
+    write(&tree, "bad.env", format!("GITHUB_TOKEN={bad}\n"));
+    let server = serve(
+        d,
+        &serde_json::json!({"github": {"live": {bad.clone(): "nobody"}}, "binance": {}}),
+    );
+    point_at(&tree, &server, &["github"]);
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify", "--include-invalid"])
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let report = json(&out.stdout);
+    let v = &report[0]["verification"];
+    assert_eq!(report[0]["validation"], "invalid-structure", "{report:#}");
+    assert_eq!(v["status"], "skipped", "{v}");
+    assert_eq!(
+        std::fs::read_to_string(&server.log).unwrap(),
+        "",
+        "it was sent"
+    );
+}

@@ -9,8 +9,7 @@ STATE: {"github": {"live": {TOKEN: LOGIN}, "rate": TOKEN, "error": TOKEN, "junk"
         "aws": {KEY_ID: SECRET}, "bearer": {TOKEN: NAME} (SendGrid, Discord, CoinMarketCap,
         Mailgun's api:KEY), "exchanges": {KEY: {"secret": SECRET, "pass": PASS}}
         (Bybit, OKX, KuCoin, Kraken: each checks its own signature scheme)}"""
-import base64
-import hashlib, hmac, http.server, json, sys, urllib.parse
+import base64, hashlib, hmac, http.server, json, sys, time, urllib.parse
 
 state = json.load(open(sys.argv[1]))
 log = open(sys.argv[2], "a", buffering=1)
@@ -55,6 +54,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.sts(url)
         if url.path in ("/v3/scopes", "/v3/domains", "/api/v10/users/@me", "/v1/key/info"):
             return self.bearer(url.path)
+        if url.path == "/api/v3/brokerage/key_permissions":
+            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            if token.count(".") != 2:
+                return self.reply(401, {"error": "unauthorized"})
+            # The test checks the JWT's signature with the key's public half, from this log.
+            return self.reply(200, {"can_view": True, "can_trade": True, "can_transfer": True,
+                                    "portfolio_uuid": "8a2f3c7e", "portfolio_type": "DEFAULT"})
+        if url.path.startswith("/2010-04-01/Accounts"):
+            return self.twilio(url.path)
         if url.path == "/v5/user/query-api":
             return self.bybit()
         if url.path == "/api/v5/account/config":
@@ -69,6 +77,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if token == g.get("rate") and token not in rated:
             rated.add(token)
             return self.reply(429, {"message": "slow down"}, [("Retry-After", "1")])
+        if token == g.get("slow"):
+            time.sleep(3)
         if token == g.get("error"):
             return self.reply(502, {"message": "bad gateway"})
         if token == g.get("junk"):
@@ -86,6 +96,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/0/private/Balance":
             return self.kraken(body)
         self.reply(404, {"error": ["not found"]})
+
+    def twilio(self, path):
+        auth = self.headers.get("Authorization", "").removeprefix("Basic ")
+        user, _, secret = base64.b64decode(auth).decode().partition(":")
+        if state.get("twilio", {}).get(user) != secret:
+            return self.reply(401, {"code": 20003, "message": "Authenticate"})
+        account = {"sid": "AC" + "0" * 32, "friendly_name": "Acme prod", "status": "active"}
+        if path.endswith("/Accounts.json"):
+            return self.reply(200, {"accounts": [account]})
+        self.reply(200, account)
 
     def exchange(self, key):
         return state.get("exchanges", {}).get(key)
@@ -191,6 +211,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "permissions": ["SPOT"], "uid": 354937868})
 
 
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(server.server_port, flush=True)
 server.serve_forever()

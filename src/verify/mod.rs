@@ -25,14 +25,21 @@ use crate::matcher::validate::Validation;
 
 pub use crate::finding::{Status, Verification};
 
-/// Where a provider is asked: its own host unless the config says otherwise.
+/// Where a provider is asked (its own host unless the config says otherwise), and how long a
+/// call may take.
 #[derive(Debug, Clone, Default)]
-pub struct Endpoints(HashMap<String, String>);
+pub struct Endpoints {
+    bases: HashMap<String, String>,
+    timeout: Option<Duration>,
+}
 
 impl Endpoints {
     /// From `[verify.endpoints]`: provider name → base URL. https anywhere; http only to a
     /// loopback address (a test server), since the secret would otherwise cross in clear.
-    pub fn new(entries: HashMap<String, String>) -> Result<Endpoints, String> {
+    pub fn new(
+        entries: HashMap<String, String>,
+        timeout: Option<u64>,
+    ) -> Result<Endpoints, String> {
         for (provider, url) in &entries {
             if !providers::NAMES.contains(&provider.as_str()) {
                 return Err(format!(
@@ -42,11 +49,17 @@ impl Endpoints {
             }
             check_url(url).map_err(|e| format!("`verify.endpoints.{provider}`: {e}"))?;
         }
-        Ok(Endpoints(entries))
+        if timeout == Some(0) {
+            return Err("`verify.timeout`: 0 seconds leaves no time for an answer".into());
+        }
+        Ok(Endpoints {
+            bases: entries,
+            timeout: timeout.map(Duration::from_secs),
+        })
     }
 
     fn base<'a>(&'a self, provider: &str, default: &'a str) -> &'a str {
-        self.0
+        self.bases
             .get(provider)
             .map_or(default, |s| s.trim_end_matches('/'))
     }
@@ -103,9 +116,9 @@ pub struct Http {
 }
 
 impl Http {
-    fn new() -> Http {
+    fn new(timeout: Duration) -> Http {
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(10)))
+            .timeout_global(Some(timeout))
             .timeout_connect(Some(Duration::from_secs(5)))
             .max_redirects(0)
             .http_status_as_error(false)
@@ -209,7 +222,7 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(endpoints: Endpoints) -> Verifier {
         Verifier {
-            http: Http::new(),
+            http: Http::new(endpoints.timeout.unwrap_or(Duration::from_secs(10))),
             endpoints,
             seen: Mutex::new(HashMap::new()),
         }

@@ -102,6 +102,18 @@ const ALL: &[Provider] = &[
         check: coinmarketcap,
     },
     Provider {
+        name: "twilio",
+        base: "https://api.twilio.com",
+        rules: &["twilio-auth-token", "twilio-api-key-secret"],
+        check: twilio,
+    },
+    Provider {
+        name: "coinbase",
+        base: "https://api.coinbase.com",
+        rules: &["coinbase-cdp-ec-private-key"],
+        check: coinbase,
+    },
+    Provider {
         name: "bybit",
         base: "https://api.bybit.com",
         rules: &["bybit-api-secret"],
@@ -148,6 +160,8 @@ pub const NAMES: &[&str] = &[
     "mailgun",
     "discord",
     "coinmarketcap",
+    "twilio",
+    "coinbase",
     "bybit",
     "okx",
     "kucoin",
@@ -824,4 +838,82 @@ fn kraken(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
         r.status,
         errors.join(", ")
     ))
+}
+
+/// Twilio: an account SID with its auth token (`GET /2010-04-01/Accounts/SID.json`), or an
+/// API key SID with its secret (`GET /2010-04-01/Accounts.json`), in Basic auth.
+fn twilio(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    use base64::Engine;
+    let (user, url) = if f.rule_id == "twilio-auth-token" {
+        match half(f, "twilio-account-sid", "account SID") {
+            Ok(sid) => (sid, format!("{base}/2010-04-01/Accounts/{sid}.json")),
+            Err(verdict) => return Ok(verdict),
+        }
+    } else {
+        match half(f, "twilio-api-key-sid", "API key SID") {
+            Ok(sid) => (sid, format!("{base}/2010-04-01/Accounts.json")),
+            Err(verdict) => return Ok(verdict),
+        }
+    };
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", f.secret));
+    let headers = [("Authorization", format!("Basic {basic}"))];
+    Ok(get_json(http, &url, &headers, &[401, 403])?
+        .map(|body| {
+            // One account, or the list an API key sees.
+            let account = body["accounts"].get(0).unwrap_or(&body);
+            let name = field(account, &["friendly_name"]);
+            let status = field(account, &["status"]).map(|s| format!("account {s}"));
+            Verification::live(name, status.into_iter().collect())
+        })
+        .unwrap_or_else(|verdict| verdict))
+}
+
+/// Coinbase Advanced Trade `GET /api/v3/brokerage/key_permissions`, with an ES256 JWT that the
+/// key's P-256 private key signs for this one request (two minutes long): view, trade and
+/// transfer rights.
+fn coinbase(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
+    use sha2::Digest;
+    let name = match half(f, "coinbase-cdp-api-key-name", "API key name") {
+        Ok(n) => n,
+        Err(verdict) => return Ok(verdict),
+    };
+    // A key pasted into JSON or an env file keeps its newlines escaped.
+    let pem = f.secret.replace("\\n", "\n").replace("\\r", "");
+    let path = "/api/v3/brokerage/key_permissions";
+    let host = base.split_once("://").map_or(base, |(_, h)| h);
+    let now = (now_millis() / 1000) as u64;
+    let nonce: String = sha2::Sha256::digest(format!("{}{name}", now_millis()).as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let header = serde_json::json!({"alg": "ES256", "kid": name, "nonce": nonce, "typ": "JWT"});
+    let claims = serde_json::json!({
+        "iss": "cdp", "sub": name, "nbf": now, "exp": now + 120,
+        "uri": format!("GET {host}{path}"),
+    });
+    let jwt = match sign::es256_jwt(&pem, &header.to_string(), &claims.to_string()) {
+        Ok(jwt) => jwt,
+        Err(e) => {
+            return Ok(Verification {
+                status: Status::Skipped,
+                identity: None,
+                permissions: Vec::new(),
+                detail: Some(format!("{e}: not sent")),
+            })
+        }
+    };
+    let url = format!("{base}{path}");
+    Ok(get_json(http, &url, &[bearer(&jwt)], &[401])?
+        .map(|body| {
+            let right = |k: &str| body[k] == true;
+            let mut rights = rights(right("can_trade"), right("can_transfer"), None);
+            if right("can_view") {
+                rights.insert(0, "can-view".into());
+            }
+            Verification::live(
+                field(&body, &["portfolio_uuid"]).map(|p| format!("portfolio {p}")),
+                rights,
+            )
+        })
+        .unwrap_or_else(|verdict| verdict))
 }

@@ -164,3 +164,21 @@ mod sigv4_tests {
         );
     }
 }
+
+/// An ES256 JWT (Coinbase's CDP API keys): `header` and `claims` signed with the P-256
+/// private key in `pem` (SEC1 `EC PRIVATE KEY`, or PKCS#8).
+pub fn es256_jwt(pem: &str, header: &str, claims: &str) -> Result<String, String> {
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let key = p256::SecretKey::from_sec1_pem(pem)
+        .or_else(|_| {
+            use p256::pkcs8::DecodePrivateKey;
+            p256::SecretKey::from_pkcs8_pem(pem)
+        })
+        .map_err(|e| format!("not a P-256 private key: {e}"))?;
+    let signing = p256::ecdsa::SigningKey::from(key);
+    let message = format!("{}.{}", b64.encode(header), b64.encode(claims));
+    let signature: p256::ecdsa::Signature = signing.sign(message.as_bytes());
+    Ok(format!("{message}.{}", b64.encode(signature.to_bytes())))
+}
