@@ -157,6 +157,9 @@ fn verify_asks_each_provider_once_and_reports_what_it_says() {
         r["detail"].as_str().unwrap().contains("not followed"),
         "{r}"
     );
+    // The stand-in's redirect quotes the token: the answer does not.
+    assert!(!r.to_string().contains(&redirect), "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("[secret]"), "{r}");
     let b = at("bot.env");
     assert_eq!(b["status"], "live", "{b}");
     let rights = b["permissions"].as_array().unwrap();

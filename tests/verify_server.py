@@ -84,7 +84,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if token == g.get("junk"):
             return self.reply(200, b"<html>not json</html>")
         if token == g.get("redirect"):
-            return self.reply(302, b"", [("Location", "https://evil.example/steal")])
+            # Quoting the token, as a careless proxy might: keyhound must not repeat it.
+            return self.reply(302, b"", [("Location", "https://evil.example/steal?t=" + token)])
         login = g["live"].get(token)
         if login is None:
             return self.reply(401, {"message": "Bad credentials"})
