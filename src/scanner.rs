@@ -423,12 +423,12 @@ impl Sink for Scanner<'_> {
         self.diag.warn(&message);
     }
 
-    fn known_clean(&self, id: &ObjectId, path: &str) -> bool {
+    fn known_clean(&self, id: &ObjectId, path: &dyn Fn() -> String) -> bool {
         let clean = self
             .opts
             .cache
             .as_ref()
-            .is_some_and(|c| c.is_clean(&id.0, path));
+            .is_some_and(|c| c.is_clean(&id.0, &path()));
         if clean {
             bump(&self.counts.cached, 1);
             self.tick();

@@ -51,6 +51,30 @@ fn serve(dir: &Path, state: &serde_json::Value) -> Server {
     }
 }
 
+/// The `verification` of the first finding in `report` that `which` picks.
+fn verification(
+    report: &serde_json::Value,
+    which: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| which(f))
+        .unwrap_or_else(|| panic!("no such finding: {report:#}"))["verification"]
+        .clone()
+}
+
+/// `keyhound scan -f json --verify TREE`'s report.
+fn scan_verified(tree: &Path) -> serde_json::Value {
+    let out = keyhound()
+        .args(["scan", "-f", "json", "--verify"])
+        .arg(tree)
+        .output()
+        .unwrap();
+    json(&out.stdout)
+}
+
 fn uuid() -> String {
     let hex = b"0123456789abcdef";
     format!(
@@ -132,15 +156,7 @@ fn verify_asks_each_provider_once_and_reports_what_it_says() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let report = json(&out.stdout);
-    let at = |path: &str| {
-        report
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["path"] == path)
-            .unwrap_or_else(|| panic!("{path}: {report:#}"))["verification"]
-            .clone()
-    };
+    let at = |path: &str| verification(&report, |f| f["path"] == path);
     let v = at("live.env");
     assert_eq!(v["status"], "live");
     assert_eq!(v["identity"], "octocat");
@@ -242,12 +258,7 @@ fn a_bad_signature_is_invalid_and_plain_http_elsewhere_is_refused() {
         ),
     )
     .unwrap();
-    let out = keyhound()
-        .args(["scan", "-f", "json", "--verify"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let report = json(&out.stdout);
+    let report = scan_verified(&tree);
     assert_eq!(report[0]["verification"]["status"], "invalid", "{report:#}");
     // Plain http to anything but loopback would send the secret in clear: refused.
     std::fs::write(
@@ -324,20 +335,9 @@ fn aws_keys_are_signed_with_sigv4_and_other_providers_answer_too() {
         &server,
         &["aws", "sendgrid", "mailgun", "discord", "coinmarketcap"],
     );
-    let out = keyhound()
-        .args(["scan", "-f", "json", "--verify"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let report = json(&out.stdout);
+    let report = scan_verified(&tree);
     let by_rule = |rule: &str, path: &str| {
-        report
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["rule_id"] == rule && f["path"] == path)
-            .unwrap_or_else(|| panic!("{rule} in {path}: {report:#}"))["verification"]
-            .clone()
+        verification(&report, |f| f["rule_id"] == rule && f["path"] == path)
     };
     let v = by_rule("aws-secret-access-key", "aws.env");
     assert_eq!(v["status"], "live", "{v}");
@@ -430,24 +430,13 @@ fn exchange_keys_are_signed_as_each_exchange_asks_and_their_rights_reported() {
         }),
     );
     point_at(&tree, &server, &["bybit", "okx", "kucoin", "kraken"]);
-    let out = keyhound()
-        .args(["scan", "-f", "json", "--verify"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let report = json(&out.stdout);
+    let report = scan_verified(&tree);
     let verdict = |path: &str| {
-        report
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| {
-                f["path"] == path
-                    && !f["verification"].is_null()
-                    && f["verification"]["status"] != "skipped"
-            })
-            .unwrap_or_else(|| panic!("{path}: {report:#}"))["verification"]
-            .clone()
+        verification(&report, |f| {
+            f["path"] == path
+                && !f["verification"].is_null()
+                && f["verification"]["status"] != "skipped"
+        })
     };
     let v = verdict("bybit.env");
     assert_eq!(v["status"], "live", "{v}");
@@ -494,21 +483,8 @@ fn twilio_pairs_and_a_provider_that_does_not_answer_in_time() {
     let mut config = std::fs::read_to_string(tree.join(".keyhound.toml")).unwrap();
     config.insert_str(0, "[verify]\ntimeout = 1\n\n");
     std::fs::write(tree.join(".keyhound.toml"), config).unwrap();
-    let out = keyhound()
-        .args(["scan", "-f", "json", "--verify"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let report = json(&out.stdout);
-    let at = |rule: &str| {
-        report
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["rule_id"] == rule)
-            .unwrap_or_else(|| panic!("{rule}: {report:#}"))["verification"]
-            .clone()
-    };
+    let report = scan_verified(&tree);
+    let at = |rule: &str| verification(&report, |f| f["rule_id"] == rule);
     let v = at("twilio-auth-token");
     assert_eq!(
         (v["status"].as_str(), v["identity"].as_str()),
@@ -549,19 +525,8 @@ fn coinbase_keys_sign_an_es256_jwt_for_the_one_request() {
         &serde_json::json!({"github": {"live": {}}, "binance": {}}),
     );
     point_at(&tree, &server, &["coinbase"]);
-    let out = keyhound()
-        .args(["scan", "-f", "json", "--verify"])
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let report = json(&out.stdout);
-    let v = report
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule_id"] == "coinbase-cdp-ec-private-key")
-        .unwrap_or_else(|| panic!("{report:#}"))["verification"]
-        .clone();
+    let report = scan_verified(&tree);
+    let v = verification(&report, |f| f["rule_id"] == "coinbase-cdp-ec-private-key");
     assert_eq!(v["status"], "live", "{v}");
     assert_eq!(
         v["permissions"],

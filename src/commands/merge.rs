@@ -2,12 +2,10 @@
 //! once (the filter stage's dedup: a history's secret at its earliest commit, by the walk
 //! order each report records), written in any format.
 
-use std::io::IsTerminal;
-
 use anyhow::{anyhow, Result};
 
 use super::Output;
-use crate::cli::{ColorChoice, MergeArgs};
+use crate::cli::MergeArgs;
 use keyhound::diag::Stderr;
 use keyhound::filter::Filter;
 use keyhound::matcher::Matcher;
@@ -54,11 +52,7 @@ pub fn run(args: MergeArgs) -> Result<u8> {
     };
     let matcher = Matcher::new(keyhound::rules::embedded());
     let diag = Stderr { verbose: false };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => matches!(output, Output::Stdout) && std::io::stdout().is_terminal(),
-    };
+    let color = super::color(args.color, &output);
     let report = Report {
         findings: &findings,
         stats: &stats,

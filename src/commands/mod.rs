@@ -299,15 +299,7 @@ pub fn report(
     root: Option<&Path>,
     links: Option<keyhound::report::html::WebLinks>,
 ) -> Result<u8> {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            matches!(output, Output::Stdout)
-                && io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = color(args.color, &output);
     let diag = diagnostics(args);
     for f in outcome.findings.iter_mut().filter(|f| f.ruleset.is_none()) {
         f.ruleset = Some(setup.ruleset.clone());
@@ -335,6 +327,19 @@ pub fn report(
     } else {
         setup.settings.exit_code
     })
+}
+
+/// Whether human output is coloured: as asked, or on a terminal without `NO_COLOR`.
+pub fn color(choice: ColorChoice, output: &Output) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            matches!(output, Output::Stdout)
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 pub fn ignore_broken_pipe(e: io::Error) -> io::Result<()> {

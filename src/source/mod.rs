@@ -71,7 +71,8 @@ pub trait Sink: Sync {
     /// Whether the content `id` (a blob or commit id), scanned under `path`, held nothing when
     /// an earlier scan with the same rules and options read it (`--cache`): then the source
     /// need not read it again. Counted.
-    fn known_clean(&self, _id: &ObjectId, _path: &str) -> bool {
+    /// `path` is only made when there is a cache to ask.
+    fn known_clean(&self, _id: &ObjectId, _path: &dyn Fn() -> String) -> bool {
         false
     }
     /// How many items are coming, when the source knows ahead (a progress bar's length).

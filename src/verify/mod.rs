@@ -132,14 +132,13 @@ impl Http {
     /// `Retry-After`, at most 5 s), a 5xx or a transport error.
     pub fn call(
         &self,
-        method: &str,
         url: &str,
         headers: &[(&str, String)],
         body: Option<&str>,
     ) -> Result<Reply, String> {
         let mut last = String::new();
         for attempt in 0..2 {
-            match self.once(method, url, headers, body) {
+            match self.once(url, headers, body) {
                 Ok(r) if r.status == 429 && attempt == 0 => {
                     let wait = r
                         .header("retry-after")
@@ -168,25 +167,21 @@ impl Http {
 
     fn once(
         &self,
-        method: &str,
         url: &str,
         headers: &[(&str, String)],
         body: Option<&str>,
     ) -> Result<Reply, String> {
-        let mut response = if method == "POST" {
-            let mut req = self.agent.post(url);
-            for (k, v) in headers {
-                req = req.header(*k, v);
-            }
-            req.send(body.unwrap_or(""))
-        } else {
-            let mut req = self.agent.get(url);
-            for (k, v) in headers {
-                req = req.header(*k, v);
-            }
-            req.call()
+        // A body makes it a POST.
+        let mut request = ureq::http::Request::builder()
+            .method(if body.is_some() { "POST" } else { "GET" })
+            .uri(url);
+        for (k, v) in headers {
+            request = request.header(*k, v.as_str());
         }
-        .map_err(|e| e.to_string())?;
+        let request = request
+            .body(body.unwrap_or("").to_string())
+            .map_err(|e| e.to_string())?;
+        let mut response = self.agent.run(request).map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         let headers = response
             .headers()

@@ -211,7 +211,7 @@ fn get_json(
     headers: &[(&str, String)],
     invalid: &[u16],
 ) -> Result<Result<serde_json::Value, Verification>, String> {
-    let r = http.call("GET", url, headers, None)?;
+    let r = http.call(url, headers, None)?;
     if r.status != 200 {
         return rejected_or(&r, invalid).map(Err);
     }
@@ -238,7 +238,6 @@ fn json(reply: &Reply) -> Result<serde_json::Value, String> {
 /// `GET /user`: the login, and the scopes of a classic token in `X-OAuth-Scopes`.
 fn github(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
     let r = http.call(
-        "GET",
         &format!("{base}/user"),
         &[
             bearer(&f.secret),
@@ -287,7 +286,6 @@ fn gitlab(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
 /// `POST /api/auth.test`: the user and workspace.
 fn slack(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
     let r = http.call(
-        "POST",
         &format!("{base}/api/auth.test"),
         &[bearer(&f.secret)],
         Some(""),
@@ -404,7 +402,6 @@ fn binance(http: &Http, base: &str, f: &Finding) -> Result<Verification, String>
         let query = format!("recvWindow=5000&timestamp={now}");
         let signature = sign::hmac_sha256_hex(f.secret.as_bytes(), query.as_bytes());
         http.call(
-            "GET",
             &format!("{base}{path}?{query}&signature={signature}"),
             &[("X-MBX-APIKEY", key.to_string())],
             None,
@@ -510,7 +507,6 @@ fn aws(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
     };
     let auth = request.authorization(key, &f.secret);
     let r = http.call(
-        "GET",
         &format!("{base}/?{}", request.canonical_query()),
         &[("Authorization", auth), ("X-Amz-Date", amz_date.clone())],
         None,
@@ -651,7 +647,6 @@ fn bybit(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
     let window = "5000";
     let sign = sign::hmac_sha256_hex(f.secret.as_bytes(), format!("{ts}{key}{window}").as_bytes());
     let r = http.call(
-        "GET",
         &format!("{base}/v5/user/query-api"),
         &[
             ("X-BAPI-API-KEY", key.to_string()),
@@ -707,7 +702,6 @@ fn okx(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> {
     let ts = iso_millis(now_millis());
     let sign = sign::hmac_sha256_base64(f.secret.as_bytes(), format!("{ts}GET{path}").as_bytes());
     let r = http.call(
-        "GET",
         &format!("{base}{path}"),
         &[
             ("OK-ACCESS-KEY", key.to_string()),
@@ -747,7 +741,6 @@ fn kucoin(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
     let ts = now_millis().to_string();
     let secret = f.secret.as_bytes();
     let r = http.call(
-        "GET",
         &format!("{base}{path}"),
         &[
             ("KC-API-KEY", key.to_string()),
@@ -810,7 +803,6 @@ fn kraken(http: &Http, base: &str, f: &Finding) -> Result<Verification, String> 
     let mut message = path.as_bytes().to_vec();
     message.extend_from_slice(&sha2::Sha256::digest(format!("{nonce}{body}").as_bytes()));
     let r = http.call(
-        "POST",
         &format!("{base}{path}"),
         &[
             ("API-Key", key.to_string()),

@@ -154,7 +154,7 @@ impl GitHistory {
             .filter(|sites| in_shard(shard, &hist.blob(&sites[0])))
             .filter(|sites| {
                 let id = object_id(hist.blob(&sites[0]));
-                !sink.known_clean(&id, &placed(&hist, &sites[0], prefix))
+                !sink.known_clean(&id, &|| placed(&hist, &sites[0], prefix))
             })
             .collect();
         let commits_here = hist.commits.iter().filter(|c| in_shard(shard, c)).count();

@@ -49,7 +49,7 @@ pub fn commit_messages(
                         }
                         let order = (job * COMMITS_PER_JOB + i) as u32;
                         let shown = || format!("{p}<commit {id} message>");
-                        if sink.known_clean(&object_id(*id), &shown()) {
+                        if sink.known_clean(&object_id(*id), &shown) {
                             continue;
                         }
                         let packed = packs.locate(id).and_then(|at| reader.read(at).ok());
